@@ -1,0 +1,63 @@
+# kefu developer workflow. `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+STAMP := $(VENV)/.installed
+DATA ?=
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONPATH := $(CURDIR)
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6390
+export REDIS_DB ?= 0
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install redis seed train run test test-unit test-stories validate eval bench-sentiment clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@py=$$(scripts/find_python.sh) && echo "using $$py" && $$py -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip==23.3.2
+	$(VENV)/bin/python -m pip install -q -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP) ## create the Python 3.10 venv and install the pinned dependencies
+
+redis: ## start the private redis-server (port $REDIS_PORT, data in .run/redis, AOF on)
+	scripts/redis.sh start
+
+seed: install ## (re)create the demo order database
+	python -m actions.services.seed --db "$(KEFU_DB_PATH)"
+
+.run/kefu.db:
+	$(MAKE) seed
+
+train: install ## train the model if config, domain, data or NLU code changed
+	scripts/train_if_needed.sh
+
+run: install redis .run/kefu.db train ## set everything up and start all services
+	scripts/run.sh
+
+validate: install ## check the training data and domain (tests/test_data_validation.py is the strict version)
+	rasa data validate
+
+test: install train ## set everything up and run every test
+	python -m pytest tests -q -p no:cacheprovider
+	$(MAKE) test-stories
+
+test-stories: install train ## conversation tests (tests/test_*.yml) against the trained model
+	rasa test core --model models/kefu.tar.gz --stories tests --fail-on-prediction-errors --out results/stories --quiet
+
+eval: install train ## intent accuracy, macro-F1 and confusion matrix on DATA (default ../shared/eval/dev_intents.tsv)
+	python -m bot.evaluate $(DATA)
+
+bench-sentiment: install ## anger detector vs. snownlp baseline on DATA (default ../shared/eval/dev_anger.tsv)
+	python -m bot.sentiment.benchmark $(DATA)
+
+clean: ## remove models, results and run state (keeps the venv)
+	rm -rf models results .run
