@@ -1,6 +1,7 @@
 """Returns, exchanges, refunds and after-sales records (damage, wrong items, quality, payment)."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -66,13 +67,13 @@ def match_item(order: Order, said: Text) -> Optional[Text]:
 
 
 def reason_code(said: Text) -> Text:
-    """Map a reason (an entity value or free text) to a policy reason code."""
-    keywords: Dict[Text, List[Text]] = policies().returns.reason_keywords
-    if said in keywords:
+    """Map a reason (a code from a button or an entity, or free text) to a policy reason code."""
+    reasons = policies().returns.reasons
+    if said in reasons:
         return said
-    for code, words in keywords.items():
-        if any(word in said for word in words):
-            return code
+    for reason in reasons.values():
+        if any(word in said for word in reason.keywords):
+            return reason.code
     return "other"
 
 
@@ -107,11 +108,12 @@ class ActionAskReturnPickup(Action):
         return []
 
 
-class OrderItemValidation(FormValidationAction):
+class OrderItemValidation(FormValidationAction, ABC):
     """Validation shared by the forms that start with an order and an item."""
 
+    @abstractmethod
     def name(self) -> Text:
-        raise NotImplementedError
+        """The form validation action's name."""
 
     async def validate_order_id(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -207,7 +209,7 @@ class ActionSubmitReturn(OrderAction):
         if not decision.allowed:
             dispatcher.utter_message(
                 response=f"utter_return_denied_{decision.code}"
-                if decision.code in ("not_delivered", "window_expired", "already_returning")
+                if decision.code in ("not_delivered", "window_expired", "already_returning", "not_returnable")
                 else "utter_return_denied_other",
                 order_id=order.order_id,
                 days=decision.days_since_delivery,
@@ -233,7 +235,7 @@ class ActionSubmitReturn(OrderAction):
             return_id=record.return_id,
             order_id=order.order_id,
             item=item.name,
-            reason_label=labels()["return_reasons"].get(reason, reason),
+            reason_label=policy.reasons[reason].label if reason in policy.reasons else reason,
         )
         dispatcher.utter_message(
             response="utter_return_shipping_free" if decision.free_shipping else "utter_return_shipping_paid"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -87,6 +88,11 @@ def format_amount(amount: Decimal) -> Text:
     return f"{amount:.2f}"
 
 
+def format_yuan(amount: Decimal) -> Text:
+    """A whole-yuan amount without decimals (coupons): 10 rather than 10.00."""
+    return format(amount.normalize(), "f")
+
+
 def format_items(order: Order) -> Text:
     return "、".join(f"{item.name} ×{item.quantity}" for item in order.items)
 
@@ -155,7 +161,7 @@ async def order_in_context(tracker: Tracker, order_id: Optional[Text] = None) ->
         return None
 
 
-class OrderAction(Action):
+class OrderAction(Action, ABC):
     """An action that needs the shopper's identity and the order store.
 
     Subclasses implement `answer`; a missing shopper id or an unavailable order
@@ -176,7 +182,8 @@ class OrderAction(Action):
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
 
+    @abstractmethod
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, shopper: Text
     ) -> List[Dict[Text, Any]]:
-        raise NotImplementedError
+        """Answer for `shopper`; return the events to apply."""

@@ -5,8 +5,8 @@ from typing import Text
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import format_amount, format_time, now, order_fields, policies, store
-from actions.services.models import Order, OrderStatus, Shipment
+from actions.common import format_time, format_yuan, now, order_fields, policies, store
+from actions.services.models import CouponReason, Order, OrderStatus, Shipment
 from actions.services.policies import assess_delay
 
 TIMELINE_EVENTS = 4
@@ -64,20 +64,22 @@ async def answer_delay(dispatcher: CollectingDispatcher, shopper: Text, order: O
     delay = assess_delay(shipment, now(), policy)
     if not delay.delayed:
         dispatcher.utter_message(response="utter_delay_on_time", **fields)
+    elif delay.coupon_amount <= 0:
+        dispatcher.utter_message(response="utter_delay_urged", **fields)
     elif delay.needs_human:
         dispatcher.utter_message(
             response="utter_delay_needs_human", days_late=max(1, round(delay.hours_late / 24)), **fields
         )
     else:
-        coupon = await store().grant_coupon(shopper, order.order_id, delay.coupon_amount, "logistics_delay")
+        coupon = await store().grant_coupon(shopper, order.order_id, delay.coupon_amount, CouponReason.DELIVERY_DELAY)
         if coupon is None:
             granted = await store().coupons_for_order(shopper, order.order_id)
             amount = granted[0].amount if granted else delay.coupon_amount
-            dispatcher.utter_message(response="utter_delay_coupon_already", amount=format_amount(amount), **fields)
+            dispatcher.utter_message(response="utter_delay_coupon_already", coupon_amount=format_yuan(amount), **fields)
         else:
             dispatcher.utter_message(
                 response="utter_delay_coupon_granted",
-                amount=format_amount(coupon.amount),
+                coupon_amount=format_yuan(coupon.amount),
                 valid_days=policy.coupon_valid_days,
                 **fields,
             )

@@ -156,7 +156,7 @@ async def test_late_parcel_gets_one_coupon_per_order(order_db, make_tracker):
     assert uttered(second) == ["utter_delay_coupon_already"]
     coupons = await common.store().coupons_for_order("u1001", order.order_id)
     assert len(coupons) == 1
-    assert 0 < coupons[0].amount <= common.policies().compensation.auto_grant_limit_yuan
+    assert 0 < coupons[0].amount <= common.policies().compensation.auto_grant_limit
 
 
 async def test_parcel_on_time_gets_no_coupon(order_db, make_tracker):

@@ -13,6 +13,7 @@ import redis
 
 from actions.services.models import OrderStatus
 from actions.services.policies import assess_delay, load_policies
+from actions.services.settings import Settings
 from actions.services.sqlite_store import SQLiteOrderStore
 
 
@@ -66,7 +67,7 @@ def test_another_shoppers_order_is_not_revealed(stack):
 
 
 def test_late_parcel_gets_an_apology_and_a_coupon_once(stack):
-    policy = load_policies(None).compensation
+    policy = load_policies(Settings.from_env().policies_dir).compensation
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     late = next(
         o for o in orders(stack)
