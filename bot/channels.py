@@ -34,7 +34,7 @@ class KefuRestInput(RestInput):
             collected = getattr(message.output_channel, "messages", None)
             if collected is not None and not collected:
                 await message.output_channel.send_text_message(
-                    message.recipient_id, self.fallback_text
+                    message.sender_id, self.fallback_text
                 )
 
         return super().blueprint(answer_or_apologise)

@@ -37,7 +37,7 @@ wait_healthy() {  # name url seconds
   echo "error: $1 did not become healthy, see $run_dir/logs/" >&2; return 1
 }
 
-python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" > "$run_dir/logs/actions.log" 2>&1 &
+SANIC_HOST=127.0.0.1 python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" > "$run_dir/logs/actions.log" 2>&1 &
 pids+=($!)
 rasa run --model models/kefu.tar.gz --enable-api --auth-token "$RASA_AUTH_TOKEN" \
   --interface 127.0.0.1 --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \

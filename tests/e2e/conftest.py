@@ -119,6 +119,7 @@ def stack(tmp_path_factory):
         "REDIS_DB": "0",
         "ACTIONS_PORT": str(free_port()),
         "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
     rasa_port = free_port()

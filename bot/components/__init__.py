@@ -1,0 +1,1 @@
+"""Thin Rasa graph components over :mod:`bot.text`."""

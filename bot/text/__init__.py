@@ -1,0 +1,1 @@
+"""Pure Chinese-text libraries (no Rasa imports): normalisation, segmentation, entities."""
