@@ -15,7 +15,7 @@ export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis seed train run test test-unit test-stories validate eval bench-sentiment clean
+.PHONY: help install redis-server redis seed train run test test-unit test-stories validate eval bench-sentiment clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP) ## create the Python 3.10 venv and install the pinned dependencies
+
+redis-server: ## install Debian's redis-server if it is missing (the tests start their own)
+	scripts/redis.sh install
 
 redis: ## start the private redis-server (port $REDIS_PORT, data in .run/redis, AOF on)
 	scripts/redis.sh start
@@ -46,12 +49,12 @@ run: install redis .run/kefu.db train ## set everything up and start all service
 validate: install ## check the training data and domain (tests/test_data_validation.py is the strict version)
 	rasa data validate
 
-test: install train ## set everything up and run every test
+test: install redis-server train ## set everything up and run every test
 	python -m pytest tests -q -p no:cacheprovider
 	$(MAKE) test-stories
 
 test-stories: install train ## conversation tests (tests/test_*.yml) against the trained model
-	rasa test core --model models/kefu.tar.gz --stories tests --fail-on-prediction-errors --out results/stories --quiet
+	rasa test core --e2e --model models/kefu.tar.gz --stories tests --fail-on-prediction-errors --out results/stories --quiet
 
 eval: install train ## intent accuracy, macro-F1 and confusion matrix on DATA (default ../shared/eval/dev_intents.tsv)
 	python -m bot.evaluate $(DATA)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop the project's private redis-server (own port, own data dir, AOF on).
-# Usage: scripts/redis.sh start|stop|status
+# Usage: scripts/redis.sh install|start|stop|status   (install: Debian's redis-server if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,8 @@ ensure_installed() {
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 case "${1:-start}" in
+  install)
+    ensure_installed ;;
   start)
     ensure_installed
     mkdir -p "$dir"
@@ -35,5 +37,5 @@ case "${1:-start}" in
     if running; then redis-cli -p "$port" shutdown >/dev/null 2>&1 || kill "$(cat "$pidfile")"; echo "redis stopped"; fi ;;
   status)
     running && echo "running" || { echo "stopped"; exit 1; } ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
 esac

@@ -8,7 +8,9 @@ Steps, in order:
    pictographs and other symbols (Unicode categories So, non-ASCII Sk, Me, Co, Cn and
    variation selectors); currency signs (Sc), maths signs (Sm), punctuation and the
    temperature units ° ℃ ℉ stay;
-4. every run of whitespace -> one space, leading and trailing whitespace stripped;
+4. anonymisation placeholders of exported chat logs (``[订单x]``, ``[数字x]``, ``[链接x]`` …) count
+   as whitespace: they carry no meaning, and real order numbers are found by the entity extractor;
+   every run of whitespace -> one space, leading and trailing whitespace stripped;
 5. letters of tracking-number-shaped codes upper-cased (``sf1234567890123`` -> ``SF1234567890123``).
 
 ``normalize_with_offsets`` also returns where each original character ended up, so entity
@@ -33,6 +35,9 @@ _ALWAYS_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _PICTOGRAPH_CATEGORIES = frozenset({"So", "Me", "Co", "Cn"})
 # Category So, but units shoppers write ("30℃"), not pictographs.
 _KEPT_SYMBOLS = frozenset("°℃℉")
+
+# "[订单x]", "[金额x]": what platforms put in place of personal data when they export chats.
+_ANONYMISED_PLACEHOLDER = re.compile(r"\[[\u4e00-\u9fff]{1,4}x\]")
 
 # Two to four letters glued to 10-15 digits, not part of a longer run of letters or digits.
 _TRACKING_CODE_LETTERS = re.compile(
@@ -122,9 +127,14 @@ def normalize_with_offsets(text: str, *, keep_emoji: bool = False) -> tuple[str,
     kept: list[str] = []
     simplified_offsets = [0] * (len(simplified) + 1)
     pending_space = False
+    placeholder_chars = {
+        index
+        for match in _ANONYMISED_PLACEHOLDER.finditer(simplified)
+        for index in range(match.start(), match.end())
+    }
     for index, raw_char in enumerate(simplified):
         char = _to_half_width(raw_char)
-        if char.isspace():
+        if char.isspace() or index in placeholder_chars:
             # Leading whitespace is dropped; a run inside the text becomes one space,
             # written only once a kept character follows (so trailing runs disappear).
             pending_space = pending_space or bool(kept)

@@ -99,3 +99,16 @@ def test_long_input_is_fast() -> None:
     assert time.perf_counter() - started < 1.0
     assert len(text) > 5000
     assert normalised.startswith("我的订单812345678901到哪了?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[订单x] 这个是订单号", "这个是订单号"),
+        ("原来说是[数字x]号发货", "原来说是 号发货"),
+        ("[链接x]", ""),
+        ("[不是占位] 保留", "[不是占位] 保留"),
+    ],
+)
+def test_anonymisation_placeholders_count_as_whitespace(text, expected):
+    assert normalize(text) == expected
