@@ -90,11 +90,33 @@ class AfterSalesPolicy:
 
 
 @dataclass(frozen=True)
+class EscalationPolicy:
+    high_anger_score: float
+    consecutive_angry_messages: int
+    angry_intents: tuple[str, ...]
+    history_messages: int
+
+    def reason(self, score: float, angry: bool, angry_in_a_row: int, intent: str | None) -> str | None:
+        """Why the shopper's mood calls for a person ("high_anger", "angry_again",
+        "angry_<intent>"), or None."""
+        if not angry:
+            return None
+        if score >= self.high_anger_score:
+            return "high_anger"
+        if angry_in_a_row >= self.consecutive_angry_messages:
+            return "angry_again"
+        if intent in self.angry_intents:
+            return f"angry_{intent}"
+        return None
+
+
+@dataclass(frozen=True)
 class Policies:
     compensation: CompensationPolicy
     returns: ReturnPolicy
     invoice: InvoicePolicy
     after_sales: AfterSalesPolicy
+    escalation: EscalationPolicy
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,9 @@ def load_policies(policies_dir: Path) -> Policies:
         after_sales=_after_sales(
             _Section(_read(policies_dir / "after_sales.yml"), "after_sales.yml")
         ),
+        escalation=_escalation(
+            _Section(_read(policies_dir / "escalation.yml"), "escalation.yml")
+        ),
     )
 
 
@@ -228,9 +253,12 @@ class _Section:
         return float(value)
 
     def days(self, key: str) -> int:
+        return self.count(key, "days")
+
+    def count(self, key: str, unit: str = "") -> int:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self._fail(key, "a whole number of days >= 1")
+            raise self._fail(key, f"a whole number of {unit} >= 1" if unit else "a whole number >= 1")
         return value
 
     def yuan(self, key: str) -> Decimal:
@@ -353,6 +381,20 @@ def _after_sales(data: _Section) -> AfterSalesPolicy:
         warranty_months=int(data.number("warranty_months")),
         min_description_chars=int(data.number("min_description_chars")),
         whole_order_kinds=data.texts("whole_order_kinds"),
+    )
+    data.done()
+    return policy
+
+
+def _escalation(data: _Section) -> EscalationPolicy:
+    score = data.number("high_anger_score")
+    if score > 1:
+        raise data._fail("high_anger_score", "a score between 0 and 1")
+    policy = EscalationPolicy(
+        high_anger_score=score,
+        consecutive_angry_messages=data.count("consecutive_angry_messages", "messages"),
+        angry_intents=data.texts("angry_intents"),
+        history_messages=data.count("history_messages", "messages"),
     )
     data.done()
     return policy

@@ -93,6 +93,24 @@ class SentimentResult:
     def is_angry(self) -> bool:
         return self.label == ANGRY
 
+    def as_dict(self) -> dict:
+        """JSON-ready form (parse data, handoff tickets): score, label, text and cues."""
+        return {
+            "score": round(self.score, 4),
+            "label": self.label,
+            "text": self.text,
+            "cues": [
+                {
+                    "kind": cue.kind,
+                    "text": cue.text,
+                    "start": cue.start,
+                    "end": cue.end,
+                    "weight": round(cue.weight, 4),
+                }
+                for cue in self.cues
+            ],
+        }
+
 
 @dataclass(frozen=True)
 class _Scan:

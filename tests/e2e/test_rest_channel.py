@@ -7,14 +7,18 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import redis
+import yaml
 
 from actions.services.models import OrderStatus
 from actions.services.policies import assess_delay, load_policies
 from actions.services.settings import Settings
 from actions.services.sqlite_store import SQLiteOrderStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def orders(stack, shopper="u1001"):
@@ -81,6 +85,42 @@ def test_late_parcel_gets_an_apology_and_a_coupon_once(stack):
     stack.say(f"订单{late.order_id}怎么还没到 都超时了", sender)
     coupons = asyncio.run(SQLiteOrderStore(stack.db_path).coupons_for_order("u1001", late.order_id))
     assert len(coupons) == 1
+
+
+def response_texts(name: str) -> set:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {variant["text"] for variant in domain["responses"][name]}
+
+
+def tracker_of(stack, sender: str) -> dict:
+    url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_an_angry_shopper_gets_an_apology_first_then_the_answer_and_a_person(stack):
+    late = next(o for o in orders(stack) if o.status == OrderStatus.SHIPPED)
+    sender = new_sender()
+    replies = stack.say(f"订单{late.order_id}到底什么时候到？？什么破服务 气死我了", sender)
+
+    assert replies[0]["text"] in response_texts("utter_empathy")
+    offers = [r for r in replies if r.get("text") in response_texts("utter_offer_human")]
+    assert [b["payload"] for b in offers[0]["buttons"]] == ["/request_human"]
+    assert late.order_id in texts(replies[1:])  # the answer itself still comes
+    tracker = tracker_of(stack, sender)
+    assert tracker["slots"]["anger_level"] == "angry"
+    assert tracker["slots"]["escalation_reason"] == "high_anger"
+    cues = tracker["latest_message"]["sentiment"]["cues"]
+    assert any("气死" in cue["text"] for cue in cues)
+
+
+def test_a_calm_shopper_gets_no_apology_template(stack):
+    sender = new_sender()
+    replies = stack.say("你好 请问我的订单到哪了", sender)
+
+    apologies = response_texts("utter_empathy") | response_texts("utter_offer_human")
+    assert replies and not any(r.get("text") in apologies for r in replies)
+    assert tracker_of(stack, sender)["slots"]["anger_level"] == "neutral"
 
 
 def test_conversations_are_kept_in_redis(stack):

@@ -245,6 +245,9 @@ def _edit(path: Path, change: str) -> None:
         ("returns.yml", "blocked_statuses.lost=not_delivered", "unknown order status"),
         ("invoice.yml", "types=[]", "non-empty list"),
         ("invoice.yml", "issue_time=", "missing issue_time"),
+        ("escalation.yml", "high_anger_score=1.5", "between 0 and 1"),
+        ("escalation.yml", "consecutive_angry_messages=0", "whole number of messages"),
+        ("escalation.yml", "angry_intents=[]", "non-empty list"),
     ],
 )
 def test_invalid_policy_files_are_reported(
@@ -263,3 +266,20 @@ def test_invalid_policy_files_are_reported(
 def test_missing_policy_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="compensation.yml"):
         load_policies(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("score", "angry", "in_a_row", "intent", "reason"),
+    [
+        (0.9, False, 0, "complaint", None),  # not angry: never, whatever the rest says
+        (0.85, True, 1, "order_status", "high_anger"),
+        (0.6, True, 2, "logistics_delay", "angry_again"),
+        (0.6, True, 1, "complaint", "angry_complaint"),
+        (0.6, True, 1, "logistics_delay", None),  # one sharp message about a parcel: answer it
+    ],
+)
+def test_escalation_reason(
+    score: float, angry: bool, in_a_row: int, intent: str, reason: str | None
+) -> None:
+    policy = load_policies(POLICIES_DIR).escalation
+    assert policy.reason(score, angry, in_a_row, intent) == reason
