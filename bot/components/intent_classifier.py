@@ -100,12 +100,9 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(INTENT)]
         self._vectorizers()
-        features = hstack(
-            [
-                self.words.fit_transform([_words(m) for m in examples]),
-                self.chars.fit_transform([m.get(TEXT) or "" for m in examples]),
-            ]
-        ).tocsr()
+        self.words.fit([_words(m) for m in examples])
+        self.chars.fit([m.get(TEXT) or "" for m in examples])
+        features = self._features(examples)
         self.classifier = LogisticRegression(
             C=self.config["C"], max_iter=self.config["max_iter"], random_state=42
         )
@@ -150,9 +147,11 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is None or not messages:
             return messages
-        texts = [m for m in messages if (m.get(TEXT) or "").strip()]
+        texts = []
         for message in messages:
-            if message not in texts:
+            if (message.get(TEXT) or "").strip():
+                texts.append(message)
+            else:
                 # Nothing left after normalisation (an emoji-only message): no intent, so the
                 # fallback asks what the shopper means.
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
