@@ -1,13 +1,17 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures shared by the whole test suite: the demo order database and a private redis-server."""
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis.asyncio as aioredis
 
 from actions.services.seed import seed
 from actions.services.sqlite_store import SQLiteOrderStore
+from handoff.keys import Keys
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -28,3 +32,25 @@ def seeded_db(tmp_path: Path, demo_now: datetime) -> Path:
 def order_store(seeded_db: Path, demo_now: datetime) -> SQLiteOrderStore:
     """A store on the seeded database whose clock is stopped at demo_now."""
     return SQLiteOrderStore(seeded_db, clock=lambda: demo_now)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server started by the tests (free port, temp dir, AOF on)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def keys() -> Keys:
+    """Every test gets its own key prefix, so no test sees another's leftovers."""
+    return Keys(prefix=f"test:{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+async def redis(redis_server):
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    await client.close()
