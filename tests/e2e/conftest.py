@@ -1,4 +1,4 @@
-"""Real processes for end-to-end tests: redis-server, the action server and the Rasa server.
+"""Real processes for end-to-end tests: redis-server, the action server, Rasa servers and gateways.
 
 Everything runs on free ports in a temporary directory; nothing touches a Redis or a
 database that the tests did not start themselves.
@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -22,38 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, VENV_BIN, start_gateway, stop, wait_for
+from tests.redis_server import RedisServer, free_port
+
 MODEL = ROOT / "models" / "kefu.tar.gz"
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited, log:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} not healthy after {seconds}s, log:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: Optional[subprocess.Popen]) -> None:
-    if process and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
@@ -67,6 +34,9 @@ class Stack:
     env: Dict[str, str]
     workdir: Path
     actions: subprocess.Popen
+    redis: RedisServer
+    gateway_secret: str = "e2e-gateway-secret-" + os.urandom(8).hex()
+    extra: List[subprocess.Popen] = field(default_factory=list)  # more Rasa servers, gateways
 
     def say(self, text: str, sender: str, shopper: Optional[str] = "u1001") -> List[Dict[str, Any]]:
         body: Dict[str, Any] = {"sender": sender, "message": text}
@@ -88,22 +58,41 @@ class Stack:
         )
         wait_for(f"http://127.0.0.1:{self.env['ACTIONS_PORT']}/health", 60, self.actions, log)
 
+    def start_rasa(self) -> tuple[str, subprocess.Popen]:
+        """Another Rasa server on the same model, Redis tracker store and action server."""
+        port = free_port()
+        log = self.workdir / f"rasa-{port}.log"
+        process = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--auth-token", self.token,
+             "--interface", "127.0.0.1", "--port", str(port), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml"],
+            cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        self.extra.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_for(f"{url}/status?token={self.token}", 240, process, log)
+        return url, process
+
+    def start_gateway(self, rasa_urls: Optional[List[str]] = None) -> tuple[str, subprocess.Popen]:
+        """A chat gateway (`python -m handoff`) in front of the given Rasa servers."""
+        port = free_port()
+        process = start_gateway(
+            {**self.env, "KEFU_GATEWAY_SECRET": self.gateway_secret, "RASA_AUTH_TOKEN": self.token,
+             "KEFU_RASA_URLS": ",".join(rasa_urls or [self.rasa_url])},
+            port, self.workdir / f"gateway-{port}.log",
+        )
+        self.extra.append(process)
+        return f"http://127.0.0.1:{port}", process
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (the test command does)")
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        pytest.fail("redis-server is not installed: run `scripts/redis.sh start` once or apt-get install redis-server")
-
     workdir = tmp_path_factory.mktemp("stack")
-    redis_port = free_port()
-    redis = subprocess.Popen(
-        [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(workdir),
-         "--appendonly", "yes", "--save", ""],
-        stdout=(workdir / "redis.log").open("wb"), stderr=subprocess.STDOUT,
-    )
+    redis = RedisServer(workdir / "redis")
+    redis.start()
+    redis_port = redis.port
 
     from actions.services.seed import seed
 
@@ -130,12 +119,15 @@ def stack(tmp_path_factory):
          "--credentials", "credentials.yml"],
         cwd=ROOT, env=env, stdout=rasa_log.open("wb"), stderr=subprocess.STDOUT,
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", token, redis_port, db_path, env, workdir, actions=None)  # type: ignore[arg-type]
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", token, redis_port, db_path, env, workdir,
+                  actions=None, redis=redis)  # type: ignore[arg-type]
     try:
         stack.start_actions()
         wait_for(f"{stack.rasa_url}/status?token={token}", 240, rasa, rasa_log)
         yield stack
     finally:
+        for process in stack.extra:
+            stop(process)
         stop(rasa)
         stop(stack.actions)
-        stop(redis)
+        redis.stop()
