@@ -4,10 +4,13 @@ import time
 from typing import Any, Callable, Dict
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from handoff.app import create_app
 from handoff.models import MODE_AGENT, MODE_BOT, Ticket
 from handoff.queue import AgentQueue
-from tests.handoff.conftest import bearer, login_agent, login_shopper
+from handoff.routes import BRIDGE
+from tests.handoff.conftest import bearer, gateway_settings, login_agent, login_shopper
 
 
 async def next_event(ws, wanted: Callable[[Dict[str, Any]], bool], timeout: float = 5.0) -> Dict[str, Any]:
@@ -206,3 +209,32 @@ async def test_an_agent_cannot_act_on_a_ticket_they_do_not_hold(gateway, redis, 
                                       json={"text": "你好"}, headers=bearer(agent["token"]))
         assert response.status == 409, command
     assert (await AgentQueue(redis, keys).get(ticket.ticket_id)).status == "waiting"
+
+
+
+async def test_a_claim_left_unanswered_goes_back_to_the_front_and_the_shopper_is_told(
+        redis_server, redis, keys, seeded_db, monkeypatch):
+    monkeypatch.setenv("KEFU_DB_PATH", str(seeded_db))
+    now = [time.time()]
+    app = create_app(gateway_settings(redis_server.url, keys.prefix), clock=lambda: now[0])
+    async with TestClient(TestServer(app)) as client:
+        session = await login_shopper(client)
+        queue = AgentQueue(redis, keys, lambda: now[0])
+        for ticket_id, conversation, shopper, created in (("t-1", session["conversation_id"], "u1001", now[0]),
+                                                          ("t-2", "someone-else", "u1003", now[0] + 1)):
+            await queue.enqueue(Ticket(ticket_id=ticket_id, conversation_id=conversation, shopper_id=shopper,
+                                       reason="request_human", priority=10, summary="用户要求转人工",
+                                       created_at=created))
+        agent = await login_agent(client, redis, keys)
+        assert (await client.post("/api/agent/tickets/t-1/claim", headers=bearer(agent["token"]))).status == 200
+
+        bridge = app[BRIDGE]
+        now[0] += bridge.policy.answer_within_seconds - 1
+        await queue.heartbeat("a01")  # the agent is online, only silent
+        assert await bridge.requeue_stale() == []
+        now[0] += 2
+        await queue.heartbeat("a01")
+        assert await bridge.requeue_stale() == ["t-1"]
+        assert [t.ticket_id for t in await queue.waiting()] == ["t-1", "t-2"]
+        history = await (await client.get("/api/shopper/conversation", headers=bearer(session["token"]))).json()
+        assert "重新排队" in history["messages"][-1]["text"] and history["position"] == 1
