@@ -127,6 +127,11 @@ class DelayAssessment:
     coupon_amount: Decimal  # what the policy grants; 0 if not delayed or below the first tier
     needs_human: bool  # coupon_amount is above the bot's auto-grant limit
 
+    @property
+    def days_late(self) -> int:
+        """Whole days late as told to people (at least 1 once delayed); 0 if not delayed."""
+        return max(1, round(self.hours_late / 24)) if self.delayed else 0
+
 
 @dataclass(frozen=True)
 class ReturnDecision:
@@ -295,6 +300,12 @@ class _Section:
             raise self._fail(key, "a non-empty list of texts")
         return tuple(v.strip() for v in value)
 
+    def optional_texts(self, key: str) -> tuple[str, ...]:
+        """Like texts, but an empty list (or no value) is allowed."""
+        if self._get(key) in (None, []):
+            return ()
+        return self.texts(key)
+
     def done(self) -> None:
         if self._unread:
             raise PolicyError(f"{self._where}: unknown keys {sorted(self._unread)}")
@@ -398,3 +409,8 @@ def _escalation(data: _Section) -> EscalationPolicy:
     )
     data.done()
     return policy
+
+
+# The same reading and checking for policy files loaded elsewhere (handoff/policy.py).
+PolicySection = _Section
+read_policy_file = _read
