@@ -21,6 +21,7 @@ from actions.common import (
     store,
     validate_order_slot,
 )
+from actions.handoff import hand_off_next, handoff_policy
 from actions.services.models import Order
 from actions.services.policies import check_return
 
@@ -301,14 +302,17 @@ class ActionSubmitAfterSales(OrderAction):
             tracker.get_slot("item"),
             tracker.get_slot("issue_description") or "",
         )
+        # Some problems (handoff.yml after_sales_to_person) go to a person as soon as they are recorded.
+        to_person = kind in handoff_policy().after_sales_to_person
         dispatcher.utter_message(
-            response="utter_after_sales_created",
+            response="utter_after_sales_created_handoff" if to_person else "utter_after_sales_created",
             kind_label=labels()["after_sales_kinds"][kind],
             record_id=record.record_id,
             order_id=record.order_id,
             response_hours=policy.response_hours,
         )
-        return [SlotSet("item", None), SlotSet("issue_description", None)]
+        events = [SlotSet("item", None), SlotSet("issue_description", None)]
+        return events + hand_off_next(kind) if to_person else events
 
 
 class ActionAnswerReturnPolicy(Action):

@@ -1,11 +1,12 @@
 """Where a parcel is, and what happens when it is late (apology, next step, coupon by policy)."""
 from __future__ import annotations
 
-from typing import Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import format_time, format_yuan, now, order_fields, policies, store
+from actions.handoff import hand_off_next
 from actions.services.models import CouponReason, Order, OrderStatus, Shipment
 from actions.services.policies import assess_delay
 
@@ -50,16 +51,21 @@ async def answer_tracking(dispatcher: CollectingDispatcher, shopper: Text, order
         dispatcher.utter_message(response="utter_tracking_delivered", **fields)
 
 
-async def answer_delay(dispatcher: CollectingDispatcher, shopper: Text, order: Order) -> None:
-    """Apologise and act: a coupon within the policy limit, a person above it."""
+async def answer_delay(
+    dispatcher: CollectingDispatcher, shopper: Text, order: Order
+) -> List[Dict[Text, Any]]:
+    """Apologise and act: a coupon within the policy limit, a person above it.
+
+    Returns the events that hand the conversation to a person when the coupon is above the limit.
+    """
     shipment = await store().get_shipment(shopper, order.order_id)
     if shipment is None or order.status in (OrderStatus.UNPAID, OrderStatus.PAID):
         dispatcher.utter_message(response="utter_delay_not_shipped", **order_fields(order))
-        return
+        return []
     fields = {**order_fields(order), **shipment_fields(shipment)}
     if order.status != OrderStatus.SHIPPED:
         dispatcher.utter_message(response="utter_delay_delivered", **fields)
-        return
+        return []
     policy = policies().compensation
     delay = assess_delay(shipment, now(), policy)
     if not delay.delayed:
@@ -67,9 +73,8 @@ async def answer_delay(dispatcher: CollectingDispatcher, shopper: Text, order: O
     elif delay.coupon_amount <= 0:
         dispatcher.utter_message(response="utter_delay_urged", **fields)
     elif delay.needs_human:
-        dispatcher.utter_message(
-            response="utter_delay_needs_human", days_late=max(1, round(delay.hours_late / 24)), **fields
-        )
+        dispatcher.utter_message(response="utter_delay_needs_human", days_late=delay.days_late, **fields)
+        return hand_off_next("compensation_over_limit")
     else:
         coupon = await store().grant_coupon(shopper, order.order_id, delay.coupon_amount, CouponReason.DELIVERY_DELAY)
         if coupon is None:
@@ -83,3 +88,4 @@ async def answer_delay(dispatcher: CollectingDispatcher, shopper: Text, order: O
                 valid_days=policy.coupon_valid_days,
                 **fields,
             )
+    return []

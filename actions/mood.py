@@ -8,6 +8,12 @@ component scores each message alone), and sets the mood slots. When the shopper 
 bot first acknowledges it and apologises; the answer that follows gives the concrete action.
 When the mood calls for a person (data/policies/escalation.yml) the bot offers one, once per
 conversation, and `escalation_reason` tells the handoff which signal fired.
+
+Some signals hand the conversation over at once instead of offering (handoff.yml
+hand_off_at_once: a very angry message; a VIP shopper asking the same question twice). This action
+cannot run the handoff itself: Rasa keeps only the slots and messages of
+action_validate_slot_mappings, so a FollowupAction would be dropped. It sets `handoff_reason` for
+this one message and a rule runs action_request_human (see actions/handoff.py for all triggers).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import policies
+from actions.handoff import HANDOFF_REASON, reason_to_hand_off_at_once
 from bot.sentiment import default_detector
 
 logger = logging.getLogger(__name__)
@@ -67,28 +74,35 @@ class ActionAssessMood(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        text = _shopper_text(tracker.latest_message or {})
-        if text is None or assessed_already(tracker):
+        if assessed_already(tracker):
             return []
-        escalation = policies().escalation
-        result = default_detector().analyze(text, earlier_messages(tracker, escalation.history_messages))
-        in_a_row = int(tracker.get_slot("angry_in_a_row") or 0) + 1 if result.is_angry else 0
+        events: List[Dict[Text, Any]] = []
+        reason = None
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reason = escalation.reason(result.score, result.is_angry, in_a_row, intent)
-        logger.info(
-            "mood.assessed label=%s score=%.2f in_a_row=%d escalation=%s",
-            result.label, result.score, in_a_row, reason,
-        )
+        text = _shopper_text(tracker.latest_message or {})
+        if text is not None:  # button payloads carry no mood
+            escalation = policies().escalation
+            result = default_detector().analyze(text, earlier_messages(tracker, escalation.history_messages))
+            in_a_row = int(tracker.get_slot("angry_in_a_row") or 0) + 1 if result.is_angry else 0
+            reason = escalation.reason(result.score, result.is_angry, in_a_row, intent)
+            logger.info(
+                "mood.assessed label=%s score=%.2f in_a_row=%d escalation=%s",
+                result.label, result.score, in_a_row, reason,
+            )
+            events += [
+                SlotSet("anger_score", round(result.score, 4)),
+                SlotSet("anger_level", result.label),
+                SlotSet("angry_in_a_row", in_a_row),
+            ]
+            if result.is_angry:
+                dispatcher.utter_message(response="utter_empathy")
 
-        events = [
-            SlotSet("anger_score", round(result.score, 4)),
-            SlotSet("anger_level", result.label),
-            SlotSet("angry_in_a_row", in_a_row),
-        ]
-        if result.is_angry:
-            dispatcher.utter_message(response="utter_empathy")
+        at_once = await reason_to_hand_off_at_once(tracker, reason)
         if reason and not tracker.get_slot("escalation_reason"):
             events.append(SlotSet("escalation_reason", reason))
-            if intent != "request_human":
+            if intent != "request_human" and at_once is None:
                 dispatcher.utter_message(response="utter_offer_human")
+        # Set for this message only: the rule "hand off at once" reads it before the next message.
+        if at_once or tracker.get_slot(HANDOFF_REASON):
+            events.append(SlotSet(HANDOFF_REASON, at_once))
         return events

@@ -74,7 +74,7 @@ class ActionAnswerTopic(OrderAction):
         if topic == "logistics_track":
             await answer_tracking(dispatcher, shopper, order)
         elif topic == "logistics_delay":
-            await answer_delay(dispatcher, shopper, order)
+            events += await answer_delay(dispatcher, shopper, order)
         elif topic == "order_cancel":
             events += answer_cancel(dispatcher, order)
         elif topic == "refund_status":

@@ -45,11 +45,55 @@ async def test_an_angry_complaint_is_offered_a_person(make_tracker, order_db):
     assert set_slots["escalation_reason"] == "angry_complaint"
 
 
-async def test_very_high_anger_is_offered_a_person_whatever_the_intent(make_tracker, order_db):
+async def test_very_high_anger_hands_off_at_once_whatever_the_intent(make_tracker, order_db):
     said, set_slots = await assess(make_tracker("order_status", "什么破服务 气死我了 我要投诉！！！"))
 
-    assert said == ["utter_empathy", "utter_offer_human"]
+    assert said == ["utter_empathy"]  # no offer: the rule "hand off at once" runs the handoff
     assert set_slots["escalation_reason"] == "high_anger"
+    assert set_slots["handoff_reason"] == "high_anger"
+
+
+async def test_very_high_anger_inside_a_form_is_offered_a_person(make_tracker, order_db):
+    # Rasa runs an active form before any rule, so the bot can only offer the button.
+    tracker = make_tracker("order_status", "什么破服务 气死我了 我要投诉！！！", active_loop="return_form")
+    said, set_slots = await assess(tracker)
+
+    assert said == ["utter_empathy", "utter_offer_human"]
+    assert "handoff_reason" not in set_slots
+
+
+async def test_the_next_message_clears_the_handoff_reason(make_tracker, order_db):
+    tracker = make_tracker("order_status", "我的订单到哪了", slots={"handoff_reason": "high_anger"})
+    _, set_slots = await assess(tracker)
+
+    assert set_slots["handoff_reason"] is None
+    _, set_slots = await assess(make_tracker("order_status", "/order_status", slots={"handoff_reason": "vip_repeat"}))
+    assert set_slots == {"handoff_reason": None}
+
+
+def asked(intent: str, text: str) -> dict:
+    return {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent}}}
+
+
+async def test_a_vip_asking_the_same_question_twice_is_handed_off(make_tracker, order_db):
+    earlier = [asked("logistics_delay", "我的快递怎么还没到"), asked("thanks", "好的")]
+    said, set_slots = await assess(make_tracker("logistics_delay", "还是没到啊", shopper="u1002", events=earlier))
+
+    assert said == []
+    assert set_slots["handoff_reason"] == "vip_repeat"
+    # The same for a button click, which carries no mood.
+    _, set_slots = await assess(make_tracker("logistics_delay", "/logistics_delay", shopper="u1002", events=earlier))
+    assert set_slots == {"handoff_reason": "vip_repeat"}
+
+
+async def test_a_repeated_question_is_no_handoff_for_other_shoppers_or_after_a_handoff(make_tracker, order_db):
+    earlier = [asked("logistics_delay", "我的快递怎么还没到")]
+    _, set_slots = await assess(make_tracker("logistics_delay", "还是没到啊", shopper="u1001", events=earlier))
+    assert "handoff_reason" not in set_slots
+
+    handed_off = earlier + [{"event": "action", "name": "action_request_human"}, {"event": "pause"}]
+    _, set_slots = await assess(make_tracker("logistics_delay", "还是没到啊", shopper="u1002", events=handed_off))
+    assert "handoff_reason" not in set_slots
 
 
 async def test_anger_on_two_messages_in_a_row_is_offered_a_person(make_tracker, order_db):
