@@ -44,6 +44,7 @@ from actions.common import latest_intent, now, policies, settings, shopper_id, s
 from actions.services.models import OrderStatus
 from actions.services.policies import assess_delay
 from actions.services.store import StoreError
+from handoff.connection import redis_from_url
 from handoff.keys import DEFAULT_PREFIX, Keys
 from handoff.models import Message, Ticket
 from handoff.policy import HandoffPolicy, load_handoff_policy
@@ -55,7 +56,6 @@ logger = logging.getLogger(__name__)
 HANDOFF_REASON = "handoff_reason"
 # Slots that describe the bot's machinery rather than the shopper's problem.
 INTERNAL_SLOTS = frozenset({"requested_slot", "session_started_metadata", HANDOFF_REASON})
-REDIS_TIMEOUT_SECONDS = 2.0
 
 
 # --- settings and connections (created on first use, never at import) --------------------------
@@ -81,12 +81,7 @@ def connection() -> HandoffConnection:
 @lru_cache(maxsize=1)
 def redis_client() -> redis.asyncio.Redis:
     """One client (connection pool) for the action server; connects on the first command."""
-    return redis.asyncio.Redis.from_url(
-        connection().redis_url,
-        decode_responses=True,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-    )
+    return redis_from_url(connection().redis_url)
 
 
 @lru_cache(maxsize=1)
