@@ -15,7 +15,7 @@ export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis-server redis seed train run test test-unit test-stories validate eval bench-sentiment clean
+.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval bench-sentiment clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ install: $(STAMP) ## create the Python 3.10 venv and install the pinned dependen
 
 redis-server: ## install Debian's redis-server if it is missing (the tests start their own)
 	scripts/redis.sh install
+
+browser: ## install Debian's chromium (and CJK fonts) if missing, for the Playwright page tests
+	scripts/browser.sh install
 
 redis: ## start the private redis-server (port $REDIS_PORT, data in .run/redis, AOF on)
 	scripts/redis.sh start
@@ -49,7 +52,7 @@ run: install redis .run/kefu.db train ## set everything up and start all service
 validate: install ## check the training data and domain (tests/test_data_validation.py is the strict version)
 	rasa data validate
 
-test: install redis-server train ## set everything up and run every test
+test: install redis-server browser train ## set everything up and run every test
 	python -m pytest tests -q -p no:cacheprovider
 	$(MAKE) test-stories
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 2.0
 MAX_REQUEST_BYTES = 64 * 1024
+CANNED_REPLIES_FILE = "canned_replies.yml"  # next to the gateway texts
 
 
 def load_texts(path: Path) -> Texts:
@@ -95,6 +96,8 @@ def create_app(
         app[routes.REDIS], app[routes.HUB], app[routes.BRIDGE] = redis, hub, bridge
         app[routes.SHOPPER_LOOKUP] = shopper_lookup or (demo_shopper_lookup() if settings.demo_login
                                                          else _no_demo_login)
+        app[routes.ORDERS] = _order_store()
+        app[routes.CANNED_REPLIES] = load_canned_replies(settings.texts_path.with_name(CANNED_REPLIES_FILE))
         await hub.start()
         sweeper = asyncio.create_task(_sweep(bridge))
         yield
@@ -112,3 +115,22 @@ def create_app(
 
 async def _no_demo_login(shopper_id: str) -> Optional[str]:
     return None
+
+
+def _order_store():
+    """The order store the agent console reads orders from (actions/services, same settings)."""
+    from actions.services.settings import Settings as StoreSettings
+    from actions.services.store import open_store
+
+    return open_store(StoreSettings.from_env())
+
+
+def load_canned_replies(path: Path) -> List[Dict[str, Any]]:
+    """Groups of ready-made agent replies: [{"title": ..., "replies": [...]}, ...]."""
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    groups = data.get("groups") or []
+    if not all(isinstance(g, dict) and isinstance(g.get("title"), str)
+               and all(isinstance(r, str) for r in g.get("replies") or []) for g in groups):
+        raise ValueError(f"{path}: expected groups: [{{title: ..., replies: [text, ...]}}]")
+    return [{"title": g["title"], "replies": list(g.get("replies") or [])} for g in groups]

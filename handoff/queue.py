@@ -343,6 +343,18 @@ class AgentQueue:
         stats = self._keys.stats(self._day(self._clock()))
         return bool(await self._run(self._rate, ticket_id, rating, stats))
 
+    # --- statistics ------------------------------------------------------------------------
+    async def day_stats(self, at: Optional[float] = None) -> Dict[str, int]:
+        """The counters of the shop's day containing `at` (default now): handoff:<reason>,
+        rating_sum, rating_count."""
+        raw = await self._redis.hgetall(self._keys.stats(self._day(self._clock() if at is None else at)))
+        return {name: int(value) for name, value in raw.items()}
+
+    def day_start(self, at: Optional[float] = None) -> float:
+        """Unix time of the midnight (shop's time zone) that starts the day containing `at`."""
+        moment = datetime.fromtimestamp(self._clock() if at is None else at, self._tz)
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
     # --- agent presence --------------------------------------------------------------------
     async def heartbeat(self, agent_id: str) -> None:
         await self._redis.zadd(self._keys.agents_online, {agent_id: _ms(self._clock())})

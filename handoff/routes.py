@@ -13,11 +13,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 import redis.asyncio as aioredis
 from aiohttp import WSMsgType, web
 
+from actions.services.store import StoreError
 from handoff.agents import Agent
 from handoff.bridge import Bridge, BridgeError
 from handoff.hub import Hub, Subscription
@@ -426,3 +429,120 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.gather(*tasks)
     return ws
+
+
+# --- pages, console data, order and supervisor views ----------------------------------------------
+# GET /                      the shopper's chat page          GET /console   the agent console
+# GET /static/...            their CSS and JavaScript         GET /api/agent/reference  canned replies, labels
+# GET /api/agent/agents      online agents (transfer targets) GET /api/agent/tickets/{id}/order
+# GET /api/agent/supervisor/stats  (supervisors only)
+STATIC_DIR = Path(__file__).with_name("static")
+ORDERS = web.AppKey("orders", object)  # the order store (actions/services/store.py), read only here
+CANNED_REPLIES = web.AppKey("canned_replies", list)  # groups from data/texts/canned_replies.yml
+# The pages load only their own files: no inline script, no third-party origin, no framing.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+routes.static("/static", STATIC_DIR, append_version=False)
+
+
+@routes.get("/")
+async def chat_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "chat.html", headers=PAGE_HEADERS)
+
+
+@routes.get("/console")
+async def console_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "console.html", headers=PAGE_HEADERS)
+
+
+def _json(data: Any) -> web.Response:
+    """JSON with Chinese as is; dates as ISO 8601, money (Decimal) as strings."""
+    return web.json_response(data, dumps=lambda o: json.dumps(
+        o, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
+
+
+@routes.get("/api/agent/reference")
+async def agent_reference(request: web.Request) -> web.Response:
+    """What the console shows as labels (reason, order status, mood, topic) and the canned replies."""
+    await _agent(request)
+    summary = request.app[BRIDGE].policy.summary
+    return _json({
+        "canned_replies": request.app[CANNED_REPLIES],
+        "labels": {"reasons": dict(summary.reasons), "order_statuses": dict(summary.order_statuses),
+                   "moods": dict(summary.moods), "topics": dict(summary.topics)},
+    })
+
+
+async def _online_agents(bridge: Bridge) -> list:
+    lines = []
+    for agent_id in await bridge.queue.online_agents(bridge.policy.agent_heartbeat_seconds):
+        agent = await bridge.agents.get(agent_id)
+        if agent is not None:
+            lines.append({"agent_id": agent.agent_id, "name": agent.name, "role": agent.role,
+                          "tickets": len(await bridge.queue.claimed_by(agent.agent_id))})
+    return lines
+
+
+@routes.get("/api/agent/agents")
+async def agent_list(request: web.Request) -> web.Response:
+    await _agent(request)
+    return _json({"agents": await _online_agents(request.app[BRIDGE])})
+
+
+@routes.get("/api/agent/tickets/{ticket_id}/order")
+async def agent_ticket_order(request: web.Request) -> web.Response:
+    """The order the conversation is about, read for the ticket's shopper: status, items, tracking."""
+    await _agent(request)
+    ticket = await request.app[BRIDGE].queue.get(request.match_info["ticket_id"])
+    if ticket is None:
+        raise BridgeError("ticket_not_found", status=404)
+    order_id = ticket.order_id or ticket.slots.get("order_id")
+    if not isinstance(order_id, str) or not order_id:
+        return _json({"order": None, "shipment": None})
+    store = request.app[ORDERS]
+    try:
+        order = await store.get_order(ticket.shopper_id, order_id)
+        shipment = await store.get_shipment(ticket.shopper_id, order_id) if order else None
+    except StoreError as exc:
+        logger.warning("gateway.orders.unavailable ticket=%s error=%s", ticket.ticket_id, exc)
+        raise BridgeError("orders_unavailable", status=503)
+    return _json({"order": asdict(order) if order else None, "shipment": asdict(shipment) if shipment else None})
+
+
+@routes.get("/api/agent/supervisor/stats")
+async def supervisor_stats(request: web.Request) -> web.Response:
+    """Queue length, waiting times, agents online, today's handoffs by reason and satisfaction."""
+    agent = await _agent(request)
+    if not agent.is_supervisor:
+        raise BridgeError("supervisor_only", status=403)
+    bridge = request.app[BRIDGE]
+    now = bridge.clock()
+    waiting = await bridge.queue.waiting(limit=1000)
+    waits = [max(0.0, now - ticket.created_at) for ticket in waiting]
+    counters = await bridge.queue.day_stats(now)
+    closed = await bridge.queue.closed_since(bridge.queue.day_start(now))
+    ratings = counters.get("rating_count", 0)
+    return _json({
+        "at": now,
+        "queue_length": len(waiting),
+        "waiting": {
+            "oldest_seconds": max(waits, default=None),
+            "average_seconds": sum(waits) / len(waits) if waits else None,
+            "tickets": [{"ticket_id": t.ticket_id, "reason": t.reason, "vip": t.vip, "wait_seconds": w}
+                        for t, w in zip(waiting, waits)],
+        },
+        "agents_online": await _online_agents(bridge),
+        "handoffs_today": {name.removeprefix("handoff:"): count
+                           for name, count in sorted(counters.items()) if name.startswith("handoff:")},
+        "closed_today": {"resolved": sum(t.status == "resolved" for t in closed),
+                         "returned": sum(t.status == "returned" for t in closed)},
+        "satisfaction_today": {"average": counters.get("rating_sum", 0) / ratings if ratings else None,
+                               "count": ratings},
+        "labels": {"reasons": dict(bridge.policy.summary.reasons)},
+    })
