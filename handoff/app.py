@@ -12,9 +12,9 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 import aiohttp
 import redis.asyncio as aioredis
 import yaml
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
-from bot.sentiment.detector import default_detector
+from bot.sentiment.detector import Detector, default_detector
 from handoff import routes
 from handoff.agents import AgentDirectory
 from handoff.bridge import Bridge, Texts
@@ -39,6 +39,12 @@ def load_texts(path: Path) -> Texts:
     with path.open(encoding="utf-8") as f:
         data = yaml.safe_load(f)
     return Texts(shopper=dict(data["shopper"]), agent=dict(data["agent"]))
+
+
+def _warm(detector: Detector) -> Detector:
+    """Load the detector's segmenter and lexicons now, not while the first shopper waits."""
+    detector.analyze("你好，我的快递到哪了")
+    return detector
 
 
 def demo_shopper_lookup() -> Callable[[str], Awaitable[Optional[str]]]:
@@ -90,7 +96,7 @@ def create_app(
             rasa=RasaClient(session, settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds),
             policy=HandoffPolicy.load(settings.policies_dir / "handoff.yml"),
             texts=load_texts(settings.texts_path),
-            detector=default_detector(),
+            detector=_warm(default_detector()),
             clock=clock,
         )
         app[routes.REDIS], app[routes.HUB], app[routes.BRIDGE] = redis, hub, bridge
@@ -108,9 +114,17 @@ def create_app(
         await session.close()
         await redis.close()
 
+    app[routes.SOCKETS] = set()
     app.cleanup_ctx.append(resources)
+    app.on_shutdown.append(_close_sockets)
     app.add_routes(routes.routes)
     return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Close open WebSockets at shutdown ("going away"), so pages reconnect to another instance at once."""
+    for ws in list(app[routes.SOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 async def _no_demo_login(shopper_id: str) -> Optional[str]:

@@ -22,7 +22,7 @@ from handoff.models import MODE_BOT, Message
 
 LOG_MAX_MESSAGES = 5000
 DEDUP_SECONDS = 24 * 3600
-TURN_TTL_MS = 10_000
+TURN_TTL_MS = 3_000  # a dead gateway blocks its conversation at most this long
 TURN_POLL_SECONDS = 0.003
 
 # Creates the shopper's conversation (owner and mode) unless one exists; returns its id.

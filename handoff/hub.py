@@ -81,8 +81,10 @@ class Hub:
             try:
                 await pubsub.psubscribe(self._pattern)
                 self.connected.set()
-                async for item in pubsub.listen():
-                    if item.get("type") == "pmessage":
+                while True:
+                    # A short read timeout, not listen(): an idle channel is not a broken connection.
+                    item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if item is not None and item.get("type") == "pmessage":
                         self._dispatch(item["channel"], item["data"])
             except (aioredis.ConnectionError, aioredis.TimeoutError, OSError) as exc:
                 self.connected.clear()

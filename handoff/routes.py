@@ -37,6 +37,7 @@ HUB = web.AppKey("hub", Hub)
 KEYS = web.AppKey("keys", Keys)
 SIGNER = web.AppKey("signer", TokenSigner)
 REDIS = web.AppKey("redis", aioredis.Redis)
+SOCKETS = web.AppKey("sockets", set)  # open WebSockets, closed on shutdown so clients reconnect elsewhere
 TOKEN_HOURS = web.AppKey("token_hours", dict)  # role -> hours a token stays valid
 SHOPPER_LOOKUP = web.AppKey("shopper_lookup", Callable[[str], Awaitable[Optional[str]]])
 AGENT_HEARTBEAT_SECONDS = 5.0
@@ -255,6 +256,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
     conversation_id = await bridge.owned_conversation(shopper_id, request.query.get("conversation_id"))
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
     subscription = hub.subscribe()
     subscription.follow(request.app[KEYS].conversation_events(conversation_id))
 
@@ -291,6 +293,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
             except (aioredis.ConnectionError, aioredis.TimeoutError):
                 await _socket_error(ws, request, SHOPPER_SIDE, BridgeError("storage_unavailable", 503))
     finally:
+        request.app[SOCKETS].discard(ws)
         subscription.close()
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -370,6 +373,7 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
     agent = await _agent(request)  # refused with 401 before the upgrade
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
+    request.app[SOCKETS].add(ws)
     subscription = hub.subscribe()
     subscription.follow(keys.queue_events)
     for ticket in await bridge.queue.claimed_by(agent.agent_id):
@@ -423,6 +427,7 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
             except (aioredis.ConnectionError, aioredis.TimeoutError):
                 await _socket_error(ws, request, AGENT_SIDE, BridgeError("storage_unavailable", 503))
     finally:
+        request.app[SOCKETS].discard(ws)
         subscription.close()
         for task in tasks:
             task.cancel()

@@ -11,6 +11,7 @@ import pytest
 
 from handoff.agents import AgentDirectory
 from handoff.connection import redis_from_url
+from handoff.conversations import TURN_TTL_MS
 from handoff.keys import Keys
 from handoff.models import Ticket
 from handoff.queue import AgentQueue
@@ -48,7 +49,9 @@ async def cluster(tmp_path, seeded_db):
 async def receive(ws, wanted: Callable[[Dict[str, Any]], bool], timeout: float = 5.0) -> Dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        event = await asyncio.wait_for(ws.receive_json(), timeout=max(0.01, deadline - time.monotonic()))
+        message = await asyncio.wait_for(ws.receive(), timeout=max(0.01, deadline - time.monotonic()))
+        assert message.type == aiohttp.WSMsgType.TEXT, f"socket closed: {message} code={ws.close_code}"
+        event = json.loads(message.data)
         if wanted(event):
             return event
 
@@ -124,7 +127,8 @@ async def test_a_gateway_killed_mid_conversation_loses_nothing(cluster):
         assert [m["text"] for m in hello["messages"]].count("包裹还没到") == 1
         for client_id, text in (("k1", "包裹还没到"), ("k2", "还在吗")):
             await shopper_ws.send_json({"type": "message", "text": text, "client_id": client_id})
-        await receive(agent_ws, from_("shopper", "还在吗"))
+        # If the gateway died holding the conversation's turn, the turn expires first.
+        await receive(agent_ws, from_("shopper", "还在吗"), timeout=TURN_TTL_MS / 1000 + 5)
         await agent_ws.send_json({"type": "message", "ticket_id": session["ticket"].ticket_id, "text": "在的"})
         await receive(shopper_ws, from_("agent", "在的"))
         texts = await log_texts(cluster, conversation)
