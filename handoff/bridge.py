@@ -252,19 +252,23 @@ class Bridge:
             logger.warning("handoff.resume.deferred ticket=%s error=%s", ticket.ticket_id, exc)
 
     async def _resume_bot(self, conversation_id: str, ticket_id: str) -> None:
-        """Give Rasa's tracker what was said while a person had the conversation, then resume it."""
+        """Give Rasa's tracker what was said while a person had the conversation, then resume it.
+
+        Shopper messages go in as user events with the NLU's reading of them (parsed only: the bot
+        must not answer them now), the agent's as bot events, in one batch with the resume event.
+        """
         ticket = await self.queue.get(ticket_id)
+        events: List[Dict[str, Any]] = []
         if ticket is not None:
             for message in await self.conversations.history(conversation_id, since=ticket.created_at):
                 if message.sender == "shopper":
-                    await self.rasa.log_shopper_message(conversation_id, message.text.lstrip("/"))
+                    parse_data = await self.rasa.parse(conversation_id, message.text)
+                    events.append({"event": "user", "text": message.text, "timestamp": message.at,
+                                   "parse_data": parse_data, "metadata": {"during_handoff": ticket_id}})
                 elif message.sender == "agent":
-                    await self.rasa.append_events(conversation_id, [{
-                        "event": "bot", "text": message.text, "timestamp": message.at,
-                        "metadata": {"agent_id": message.agent_id, "agent_name": message.agent_name},
-                    }])
-        await self.rasa.append_events(
-            conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
-        )
+                    events.append({"event": "bot", "text": message.text, "timestamp": message.at,
+                                   "metadata": {"agent_id": message.agent_id, "agent_name": message.agent_name}})
+        events += [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self.rasa.append_events(conversation_id, events)
         await self.conversations.clear_resume_pending(conversation_id, ticket_id)
         logger.info("handoff.resume.done conversation=%s ticket=%s", conversation_id, ticket_id)

@@ -53,14 +53,10 @@ class RasaClient:
         )
         return replies if isinstance(replies, list) else []
 
-    async def log_shopper_message(self, conversation_id: str, text: str) -> None:
-        """Record what the shopper said to a person: parsed by NLU, no bot answer (the tracker is paused)."""
-        await self._post(
-            conversation_id,
-            f"/conversations/{conversation_id}/messages",
-            {"text": text, "sender": "user"},
-            self._api_params(),
-        )
+    async def parse(self, conversation_id: str, text: str) -> Dict[str, Any]:
+        """What the NLU pipeline understands of a message (intent, entities, sentiment); no dialogue."""
+        parse_data = await self._post(conversation_id, "/model/parse", {"text": text}, self._api_params())
+        return parse_data if isinstance(parse_data, dict) else {"text": text}
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         if events:
