@@ -12,6 +12,7 @@ from actions.services.seed import seed
 from actions.services.sqlite_store import SQLiteOrderStore
 from handoff.keys import Keys
 from tests.redis_server import RedisServer
+from tests.stack import stack  # noqa: F401  (one real Rasa stack per session, shared by e2e and browser tests)
 
 
 @pytest.fixture

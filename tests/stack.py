@@ -1,4 +1,4 @@
-"""Real processes for end-to-end tests: redis-server, the action server, Rasa servers and gateways.
+"""The real stack for end-to-end and browser tests (the `stack` fixture): redis-server, the action server, Rasa servers and gateways.
 
 Everything runs on free ports in a temporary directory; nothing touches a Redis or a
 database that the tests did not start themselves.

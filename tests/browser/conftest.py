@@ -21,7 +21,6 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from handoff.agents import ROLE_AGENT, ROLE_SUPERVISOR, AgentDirectory
 from handoff.keys import Keys
-from tests.e2e.conftest import stack  # noqa: F401  (the real Rasa stack, for the handoff flow)
 from tests.processes import ROOT, start_gateway, stop
 from tests.redis_server import free_port
 
