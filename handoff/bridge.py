@@ -86,6 +86,13 @@ class Bridge:
             raise BridgeError("not_your_conversation", status=403)
         return own
 
+    async def start_new_conversation(self, shopper_id: str) -> str:
+        """A fresh conversation ("新会话"), unless a person is handling the current one."""
+        current = await self.conversations.conversation_for(shopper_id)
+        if (await self.conversations.state(current)).get("mode", MODE_BOT) != MODE_BOT:
+            raise BridgeError("conversation_with_agent", status=409)
+        return await self.conversations.start_new(shopper_id)
+
     async def shopper_says(
         self, shopper_id: str, conversation_id: str, text: Any, client_id: Optional[str] = None
     ) -> List[Message]:

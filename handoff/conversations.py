@@ -25,10 +25,11 @@ DEDUP_SECONDS = 24 * 3600
 TURN_TTL_MS = 3_000  # a dead gateway blocks its conversation at most this long
 TURN_POLL_SECONDS = 0.003
 
-# Creates the shopper's conversation (owner and mode) unless one exists; returns its id.
+# Creates the shopper's conversation (owner and mode) unless one exists (or ARGV[4] is "new", which
+# starts a fresh one); returns the current id.
 _OPEN = """
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing and ARGV[4] ~= 'new' then return existing end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'shopper_id', ARGV[2], 'mode', ARGV[3])
 return ARGV[1]
@@ -56,10 +57,17 @@ class ConversationStore:
     # --- ownership ---------------------------------------------------------------------------
     async def conversation_for(self, shopper_id: str) -> str:
         """The shopper's current conversation id, created on first use."""
+        return await self._start(shopper_id, fresh=False)
+
+    async def start_new(self, shopper_id: str) -> str:
+        """A fresh conversation for the shopper (the old one keeps its log)."""
+        return await self._start(shopper_id, fresh=True)
+
+    async def _start(self, shopper_id: str, fresh: bool) -> str:
         candidate = "c" + secrets.token_hex(8)
         return await self._open(
             keys=[self._keys.shopper_conversation(shopper_id), self._keys.conversation(candidate)],
-            args=[candidate, shopper_id, MODE_BOT],
+            args=[candidate, shopper_id, MODE_BOT, "new" if fresh else ""],
         )
 
     async def state(self, conversation_id: str) -> Dict[str, str]:

@@ -1,6 +1,7 @@
 """HTTP and WebSocket views of the gateway: they know HTTP, the bridge knows Redis.
 
-Shoppers:  POST /api/shopper/login, GET /api/shopper/conversation, POST /api/shopper/messages,
+Shoppers:  POST /api/shopper/login, GET /api/shopper/conversation, POST /api/shopper/conversations (new),
+           POST /api/shopper/messages,
            POST /api/shopper/rating, GET /ws/shopper?token=...
 Agents:    POST /api/agent/login, GET /api/agent/queue, GET /api/agent/tickets/{id},
            POST /api/agent/tickets/{id}/{claim|messages|transfer|resolve|handback},
@@ -185,6 +186,14 @@ async def shopper_conversation(request: web.Request) -> web.Response:
     bridge = request.app[BRIDGE]
     shopper_id = _shopper_id(request)
     conversation_id = await bridge.owned_conversation(shopper_id, request.query.get("conversation_id"))
+    return web.json_response(await _conversation_view(bridge, conversation_id))
+
+
+@routes.post("/api/shopper/conversations")
+async def shopper_new_conversation(request: web.Request) -> web.Response:
+    """Start a fresh conversation (the previous one stays in the log)."""
+    bridge = request.app[BRIDGE]
+    conversation_id = await bridge.start_new_conversation(_shopper_id(request))
     return web.json_response(await _conversation_view(bridge, conversation_id))
 
 

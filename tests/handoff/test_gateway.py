@@ -238,3 +238,18 @@ async def test_a_claim_left_unanswered_goes_back_to_the_front_and_the_shopper_is
         assert [t.ticket_id for t in await queue.waiting()] == ["t-1", "t-2"]
         history = await (await client.get("/api/shopper/conversation", headers=bearer(session["token"]))).json()
         assert "重新排队" in history["messages"][-1]["text"] and history["position"] == 1
+
+
+async def test_a_new_conversation_starts_fresh_but_not_while_a_person_has_the_current_one(gateway, redis, keys):
+    session = await login_shopper(gateway)
+    await gateway.post("/api/shopper/messages", json={"text": "在吗"}, headers=bearer(session["token"]))
+    response = await gateway.post("/api/shopper/conversations", headers=bearer(session["token"]))
+    assert response.status == 200
+    fresh = await response.json()
+    assert fresh["conversation_id"] != session["conversation_id"] and fresh["messages"] == []
+    await enqueue_handoff(redis, keys, fresh["conversation_id"])
+    refused = await gateway.post("/api/shopper/conversations", headers=bearer(session["token"]))
+    assert refused.status == 409
+    assert "客服正在为您处理" in (await refused.json())["message"]
+    current = await (await gateway.get("/api/shopper/conversation", headers=bearer(session["token"]))).json()
+    assert current["conversation_id"] == fresh["conversation_id"]
