@@ -76,16 +76,20 @@ async def open_page(browser: Browser, device: Dict) -> Watched:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("screenshots")
+def screenshot_dir() -> Path:
+    """Test artifacts: results/screenshots/ (not committed), replaced on every run."""
+    path = ROOT / "results" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 async def screenshot(page: Page, name: str, artifacts: Path) -> Path:
-    """Save a screenshot as a test artifact and as the README's current picture."""
+    """Save a screenshot as a test artifact; with KEFU_UPDATE_SCREENSHOTS=1 also as the README's picture."""
     path = artifacts / name
     await page.screenshot(path=str(path))
-    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, README_SCREENSHOTS / name)
+    if os.environ.get("KEFU_UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_SCREENSHOTS / name)
     return path
 
 
