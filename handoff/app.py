@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 import yaml
 from aiohttp import WSCloseCode, web
 
+from actions.services.policies import load_policies
 from bot.sentiment.detector import Detector, default_detector
 from handoff import routes
 from handoff.agents import AgentDirectory
@@ -97,6 +98,7 @@ def create_app(
             policy=HandoffPolicy.load(settings.policies_dir / "handoff.yml"),
             texts=load_texts(settings.texts_path),
             detector=_warm(default_detector()),
+            mood_history=load_policies(settings.policies_dir).escalation.history_messages,
             clock=clock,
         )
         app[routes.REDIS], app[routes.HUB], app[routes.BRIDGE] = redis, hub, bridge

@@ -22,7 +22,7 @@ from handoff.rasa_client import RasaClient, RasaUnavailable
 logger = logging.getLogger(__name__)
 
 AGENT_MESSAGE_MAX_CHARS = 2000
-MOOD_HISTORY_MESSAGES = 5
+MOOD_HISTORY_SCAN = 20  # how far back in the log to look for the shopper's earlier messages
 
 
 class BridgeError(Exception):
@@ -57,6 +57,7 @@ class Bridge:
         policy: HandoffPolicy,
         texts: Texts,
         detector: Detector,
+        mood_history: int = 5,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.conversations = conversations
@@ -66,6 +67,7 @@ class Bridge:
         self.policy = policy
         self.texts = texts
         self.detector = detector
+        self.mood_history = mood_history  # earlier shopper messages the detector reads (escalation.yml)
         self.clock = clock
 
     # --- shoppers ------------------------------------------------------------------------------
@@ -116,8 +118,9 @@ class Bridge:
 
     async def _mood(self, conversation_id: str, text: str) -> Dict[str, Any]:
         earlier = [
-            m.text for m in await self.conversations.history(conversation_id) if m.sender == "shopper"
-        ][-MOOD_HISTORY_MESSAGES:]
+            m.text for m in await self.conversations.history(conversation_id, last=MOOD_HISTORY_SCAN)
+            if m.sender == "shopper"
+        ][-self.mood_history:] if self.mood_history else []
         return self.detector.analyze(text, earlier).as_dict()
 
     async def _ask_bot(

@@ -103,8 +103,11 @@ class ConversationStore:
             await pipe.execute()
         return message
 
-    async def history(self, conversation_id: str, since: Optional[float] = None) -> List[Message]:
-        raw = await self._redis.lrange(self._keys.conversation_log(conversation_id), 0, -1)
+    async def history(self, conversation_id: str, since: Optional[float] = None,
+                      last: Optional[int] = None) -> List[Message]:
+        """The log, oldest first: everything, or the `last` messages, or those from `since` on."""
+        start = -last if last else 0
+        raw = await self._redis.lrange(self._keys.conversation_log(conversation_id), start, -1)
         messages = [Message.from_json(item) for item in raw]
         return [m for m in messages if since is None or m.at >= since]
 

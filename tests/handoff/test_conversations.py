@@ -53,6 +53,7 @@ async def test_turns_run_one_at_a_time_in_arrival_order_across_connections(redis
     clients = [aioredis.Redis.from_url(redis_server.url, decode_responses=True) for _ in range(2)]
     stores = [ConversationStore(client, keys) for client in clients]
     conversation = await stores[0].conversation_for("u1001")
+    turns_key = keys.turns(conversation)
     running, order = [], []
 
     async def handle(i: int) -> None:
@@ -60,16 +61,18 @@ async def test_turns_run_one_at_a_time_in_arrival_order_across_connections(redis
             running.append(i)
             assert len(running) == 1, "two turns overlapped"
             order.append(i)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
             running.remove(i)
 
     tasks = []
-    for i in range(12):
-        tasks.append(asyncio.create_task(handle(i)))
-        await asyncio.sleep(0.002)  # arrival order
+    async with stores[0].turn(conversation):  # the conversation is busy while the others arrive
+        for i in range(12):
+            tasks.append(asyncio.create_task(handle(i)))
+            while await clients[0].llen(turns_key) < i + 2:  # message i has taken its place
+                await asyncio.sleep(0.001)
     await asyncio.gather(*tasks)
     assert order == list(range(12))
-    assert await clients[0].llen(keys.turns(conversation)) == 0
+    assert await clients[0].llen(turns_key) == 0
     for client in clients:
         await client.close()
 
