@@ -253,3 +253,29 @@ async def test_a_new_conversation_starts_fresh_but_not_while_a_person_has_the_cu
     assert "客服正在为您处理" in (await refused.json())["message"]
     current = await (await gateway.get("/api/shopper/conversation", headers=bearer(session["token"]))).json()
     assert current["conversation_id"] == fresh["conversation_id"]
+
+
+async def test_an_agent_transfers_a_conversation_to_a_colleague(gateway, redis, keys):
+    session = await login_shopper(gateway)
+    ticket = await enqueue_handoff(redis, keys, session["conversation_id"])
+    first = await login_agent(gateway, redis, keys, "a01", "小王")
+    second = await login_agent(gateway, redis, keys, "a02", "小李")
+    colleague_ws = await gateway.ws_connect(f"/ws/agent?token={second['token']}")
+    await colleague_ws.receive_json()
+    await gateway.post(f"/api/agent/tickets/{ticket.ticket_id}/claim", headers=bearer(first["token"]))
+    unknown = await gateway.post(f"/api/agent/tickets/{ticket.ticket_id}/transfer", json={"to_agent": "nobody"},
+                                 headers=bearer(first["token"]))
+    assert unknown.status == 404
+    moved = await gateway.post(f"/api/agent/tickets/{ticket.ticket_id}/transfer", json={"to_agent": "a02"},
+                               headers=bearer(first["token"]))
+    assert moved.status == 200
+    assert (await AgentQueue(redis, keys).get(ticket.ticket_id)).agent_id == "a02"
+    told = await next_event(colleague_ws, lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+    assert "小李" in told["message"]["text"]
+    old_owner = await gateway.post(f"/api/agent/tickets/{ticket.ticket_id}/messages", json={"text": "还在"},
+                                   headers=bearer(first["token"]))
+    assert old_owner.status == 409
+    await colleague_ws.send_json({"type": "message", "ticket_id": ticket.ticket_id, "text": "我是小李，接着为您处理"})
+    heard = await next_event(colleague_ws, lambda e: e["type"] == "message" and e["message"]["sender"] == "agent")
+    assert heard["message"]["agent_name"] == "小李"
+    await colleague_ws.close()
