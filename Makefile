@@ -11,11 +11,12 @@ export REDIS_PORT ?= 6390
 export REDIS_DB ?= 0
 export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
+export KEFU_GATEWAY_PORT ?= 8080
 export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval bench-sentiment clean
+.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval bench-sentiment bench-handoff clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -64,6 +65,12 @@ eval: install train ## intent accuracy, macro-F1 and confusion matrix on DATA (d
 
 bench-sentiment: install ## anger detector vs. snownlp baseline on DATA (default ../shared/eval/dev_anger.tsv)
 	python -m bot.sentiment.benchmark $(DATA)
+
+bench-handoff: install redis-server train ## handoff and relay latency (p50/p99) and gateway overhead, on a private stack
+	rm -rf .run/bench && export KEFU_RUN_DIR=.run/bench REDIS_PORT=6391 RASA_PORT=5006 ACTIONS_PORT=5056 KEFU_GATEWAY_PORT=8081 \
+	  KEFU_DB_PATH=$(CURDIR)/.run/bench/kefu.db RASA_AUTH_TOKEN= KEFU_GATEWAY_SECRET= && \
+	scripts/redis.sh start && python -m actions.services.seed --db "$$KEFU_DB_PATH" && \
+	scripts/run.sh python -m handoff.benchmark $(ARGS)
 
 clean: ## remove models, results and run state (keeps the venv)
 	rm -rf models results .run

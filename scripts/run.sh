@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server (Redis must be running), wait until both are healthy,
-# print how to chat, and stop everything cleanly on Ctrl-C.
+# Start the action server, the Rasa server and the chat gateway (Redis must be running), wait until
+# all are healthy, print how to chat, and stop everything cleanly on Ctrl-C.
+# With arguments (scripts/run.sh COMMAND...): run COMMAND once everything is healthy, then stop it all
+# and exit with COMMAND's status (used by `make bench-handoff`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,13 +12,27 @@ if [ -f .env ]; then set -a; . ./.env; set +a; fi
 run_dir="${KEFU_RUN_DIR:-.run}"
 mkdir -p "$run_dir/logs"
 
+# Secrets come from the environment; when one is unset, a random one is generated once into a
+# file under the run dir (mode 0600) and reused.
+generated_secret() {  # file name under the run dir
+  local file="$run_dir/$1"
+  [ -s "$file" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+  cat "$file"
+}
 if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
-  token_file="$run_dir/rasa_token"
-  [ -s "$token_file" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$token_file")
-  RASA_AUTH_TOKEN=$(cat "$token_file")
-  echo "RASA_AUTH_TOKEN not set: using a generated token stored in $token_file"
+  RASA_AUTH_TOKEN=$(generated_secret rasa_token)
+  echo "RASA_AUTH_TOKEN not set: using a generated token stored in $run_dir/rasa_token"
 fi
 export RASA_AUTH_TOKEN
+if [ -z "${KEFU_GATEWAY_SECRET:-}" ]; then
+  KEFU_GATEWAY_SECRET=$(generated_secret gateway_secret)
+fi
+export KEFU_GATEWAY_SECRET
+if [ -z "${KEFU_DEMO_AGENT_PASSWORD:-}" ]; then
+  KEFU_DEMO_AGENT_PASSWORD=$(generated_secret agent_password)
+  echo "KEFU_DEMO_AGENT_PASSWORD not set: the demo agent's password is in $run_dir/agent_password"
+fi
+KEFU_AGENT_PASSWORD="$KEFU_DEMO_AGENT_PASSWORD" python -m handoff.agents add agent1 --name 小王 --supervisor
 
 pids=()
 stop_all() {
@@ -31,7 +47,7 @@ trap stop_all INT TERM EXIT
 
 wait_healthy() {  # name url seconds
   for _ in $(seq "$3"); do
-    curl -fs "$2" >/dev/null 2>&1 && { echo "$1 is healthy ($2)"; return 0; }
+    curl -fs "$2" >/dev/null 2>&1 && { echo "$1 is healthy (${2%%\?*})"; return 0; }
     sleep 1
   done
   echo "error: $1 did not become healthy, see $run_dir/logs/" >&2; return 1
@@ -44,17 +60,30 @@ rasa run --model models/kefu.tar.gz --enable-api --auth-token "$RASA_AUTH_TOKEN"
   > "$run_dir/logs/rasa.log" 2>&1 &
 pids+=($!)
 
+python -m handoff > "$run_dir/logs/gateway.log" 2>&1 &
+pids+=($!)
+
 wait_healthy "action server" "http://127.0.0.1:$ACTIONS_PORT/health" 60
 wait_healthy "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
+wait_healthy "chat gateway" "http://127.0.0.1:$KEFU_GATEWAY_PORT/health" 30
+
+if [ $# -gt 0 ]; then
+  status=0
+  "$@" || status=$?
+  exit "$status"
+fi
 
 cat <<MSG
 
 kefu is running.
-  Rasa REST channel: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook
-  Try (as demo shopper u1001):
-    curl -s -X POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
-      -H 'Content-Type: application/json' \\
-      -d '{"sender": "demo-1", "message": "我的订单到哪了", "metadata": {"shopper_id": "u1001"}}'
+  Chat gateway: http://127.0.0.1:$KEFU_GATEWAY_PORT  (shoppers and agents; Rasa and actions stay internal)
+  Try as demo shopper u1001 (u1002 is a VIP, u1003 another shopper):
+    token=\$(curl -s -X POST http://127.0.0.1:$KEFU_GATEWAY_PORT/api/shopper/login \\
+      -H 'Content-Type: application/json' -d '{"shopper_id": "u1001"}' | python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    curl -s -X POST http://127.0.0.1:$KEFU_GATEWAY_PORT/api/shopper/messages -H "Authorization: Bearer \$token" \\
+      -H 'Content-Type: application/json' -d '{"text": "我的订单到哪了"}'
+  Agent login: agent1 with the password in \$KEFU_DEMO_AGENT_PASSWORD (or $run_dir/agent_password):
+    POST /api/agent/login {"agent_id": "agent1", "password": "..."}, then GET /api/agent/queue, WebSocket /ws/agent?token=...
   Logs: $run_dir/logs/   Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}" || true
