@@ -58,15 +58,16 @@ class Stack:
         )
         wait_for(f"http://127.0.0.1:{self.env['ACTIONS_PORT']}/health", 60, self.actions, log)
 
-    def start_rasa(self) -> tuple[str, subprocess.Popen]:
-        """Another Rasa server on the same model, Redis tracker store and action server."""
+    def start_rasa(self, **env: str) -> tuple[str, subprocess.Popen]:
+        """Another Rasa server on the same model and action server (and Redis, unless `env` says
+        otherwise, e.g. REDIS_PORT=...)."""
         port = free_port()
         log = self.workdir / f"rasa-{port}.log"
         process = subprocess.Popen(
             [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--enable-api", "--auth-token", self.token,
              "--interface", "127.0.0.1", "--port", str(port), "--endpoints", "endpoints.yml",
              "--credentials", "credentials.yml"],
-            cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**self.env, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )
         self.extra.append(process)
         url = f"http://127.0.0.1:{port}"
