@@ -36,12 +36,14 @@ KEFU_AGENT_PASSWORD="$KEFU_DEMO_AGENT_PASSWORD" python -m handoff.agents add age
 
 pids=()
 stop_all() {
+  local status=$?
   trap - INT TERM EXIT
   echo; echo "stopping ..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   scripts/redis.sh stop || true
   echo "all services stopped"
+  exit "$status"
 }
 trap stop_all INT TERM EXIT
 
@@ -76,7 +78,9 @@ fi
 cat <<MSG
 
 kefu is running.
-  Chat gateway: http://127.0.0.1:$KEFU_GATEWAY_PORT  (shoppers and agents; Rasa and actions stay internal)
+  Shopper chat:  http://127.0.0.1:$KEFU_GATEWAY_PORT/
+  Agent console: http://127.0.0.1:$KEFU_GATEWAY_PORT/console  (agent1, password below; also the supervisor board)
+  Rasa and the action server listen on 127.0.0.1 only; everything goes through the gateway.
   Try as demo shopper u1001 (u1002 is a VIP, u1003 another shopper):
     token=\$(curl -s -X POST http://127.0.0.1:$KEFU_GATEWAY_PORT/api/shopper/login \\
       -H 'Content-Type: application/json' -d '{"shopper_id": "u1001"}' | python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
