@@ -44,7 +44,7 @@ from actions.common import latest_intent, now, policies, settings, shopper_id, s
 from actions.services.models import OrderStatus
 from actions.services.policies import assess_delay
 from actions.services.store import StoreError
-from handoff.connection import redis_from_url
+from handoff.connection import redis_from_url, redis_url_from_env
 from handoff.keys import DEFAULT_PREFIX, Keys
 from handoff.models import Message, Ticket
 from handoff.policy import HandoffPolicy, load_handoff_policy
@@ -67,10 +67,7 @@ class HandoffConnection:
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "HandoffConnection":
         env = os.environ if env is None else env
-        host = env.get("REDIS_HOST") or "127.0.0.1"
-        port = int(env.get("REDIS_PORT") or 6390)
-        db = int(env.get("REDIS_DB") or 0)
-        return cls(f"redis://{host}:{port}/{db}", env.get("KEFU_HANDOFF_PREFIX") or DEFAULT_PREFIX)
+        return cls(redis_url_from_env(env), env.get("KEFU_HANDOFF_PREFIX") or DEFAULT_PREFIX)
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,8 @@ import yaml
 from aiohttp import WSCloseCode, web
 
 from actions.services.policies import load_policies
+from actions.services.settings import Settings as StoreSettings
+from actions.services.store import OrderStore, StoreError, open_store
 from bot.sentiment.detector import Detector, default_detector
 from handoff import routes
 from handoff.agents import AgentDirectory
@@ -48,12 +50,8 @@ def _warm(detector: Detector) -> Detector:
     return detector
 
 
-def demo_shopper_lookup() -> Callable[[str], Awaitable[Optional[str]]]:
+def demo_shopper_lookup(store: OrderStore) -> Callable[[str], Awaitable[Optional[str]]]:
     """The demo login accepts the shoppers of the order store (actions/services), by id."""
-    from actions.services.settings import Settings as StoreSettings
-    from actions.services.store import StoreError, open_store
-
-    store = open_store(StoreSettings.from_env())
 
     async def lookup(shopper_id: str) -> Optional[str]:
         try:
@@ -102,9 +100,11 @@ def create_app(
             clock=clock,
         )
         app[routes.REDIS], app[routes.HUB], app[routes.BRIDGE] = redis, hub, bridge
-        app[routes.SHOPPER_LOOKUP] = shopper_lookup or (demo_shopper_lookup() if settings.demo_login
+        # The order store the console reads orders from (actions/services, same settings).
+        orders = open_store(StoreSettings.from_env())
+        app[routes.SHOPPER_LOOKUP] = shopper_lookup or (demo_shopper_lookup(orders) if settings.demo_login
                                                          else _no_demo_login)
-        app[routes.ORDERS] = _order_store()
+        app[routes.ORDERS] = orders
         app[routes.CANNED_REPLIES] = load_canned_replies(settings.texts_path.with_name(CANNED_REPLIES_FILE))
         await hub.start()
         sweeper = asyncio.create_task(_sweep(bridge))
@@ -131,14 +131,6 @@ async def _close_sockets(app: web.Application) -> None:
 
 async def _no_demo_login(shopper_id: str) -> Optional[str]:
     return None
-
-
-def _order_store():
-    """The order store the agent console reads orders from (actions/services, same settings)."""
-    from actions.services.settings import Settings as StoreSettings
-    from actions.services.store import open_store
-
-    return open_store(StoreSettings.from_env())
 
 
 def load_canned_replies(path: Path) -> List[Dict[str, Any]]:

@@ -46,6 +46,12 @@ SHOPPER_SIDE, AGENT_SIDE = "shopper", "agent"
 
 
 # --- helpers ------------------------------------------------------------------------------------
+def dumps(data: Any) -> str:
+    """JSON with Chinese as is; dates as ISO 8601, money (Decimal) as strings."""
+    return json.dumps(data, ensure_ascii=False,
+                      default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
 def _error(request: web.Request, side: str, code: str, status: int, **values: Any) -> web.Response:
     texts = request.app[BRIDGE].texts
     table = texts.shopper if side == SHOPPER_SIDE else texts.agent
@@ -233,7 +239,7 @@ async def _pump(subscription: Subscription, ws: web.WebSocketResponse,
             return
         outgoing = await transform(event)
         if outgoing is not None:
-            await ws.send_json(outgoing, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+            await ws.send_json(outgoing, dumps=dumps)
 
 
 async def _socket_error(ws: web.WebSocketResponse, request: web.Request, side: str, exc: BridgeError) -> None:
@@ -241,7 +247,7 @@ async def _socket_error(ws: web.WebSocketResponse, request: web.Request, side: s
     table = texts.shopper if side == SHOPPER_SIDE else texts.agent
     await ws.send_json({"type": "error", "error": exc.code,
                         "message": table.get(exc.code, table["bad_request"]).format(**exc.values)},
-                       dumps=lambda o: json.dumps(o, ensure_ascii=False))
+                       dumps=dumps)
 
 
 async def _frames(ws: web.WebSocketResponse):
@@ -282,7 +288,7 @@ async def shopper_socket(request: web.Request) -> web.StreamResponse:
     pump = asyncio.create_task(_pump(subscription, ws, for_shopper))
     try:
         await ws.send_json({"type": "hello", **await _conversation_view(bridge, conversation_id)},
-                           dumps=lambda o: json.dumps(o, ensure_ascii=False))
+                           dumps=dumps)
         async for data in _frames(ws):
             try:
                 if data is None:
@@ -409,7 +415,7 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
     try:
         await ws.send_json({**await queue_snapshot(bridge, agent), "type": "hello",
                             "agent": {"agent_id": agent.agent_id, "name": agent.name}},
-                           dumps=lambda o: json.dumps(o, ensure_ascii=False))
+                           dumps=dumps)
         async for data in _frames(ws):
             try:
                 if data is None:
@@ -476,9 +482,7 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 
 def _json(data: Any) -> web.Response:
-    """JSON with Chinese as is; dates as ISO 8601, money (Decimal) as strings."""
-    return web.json_response(data, dumps=lambda o: json.dumps(
-        o, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
+    return web.json_response(data, dumps=dumps)
 
 
 @routes.get("/api/agent/reference")

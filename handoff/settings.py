@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Tuple
 
+from handoff.connection import redis_url_from_env
 from handoff.keys import DEFAULT_PREFIX
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -56,10 +57,7 @@ class Settings:
         try:
             return cls(
                 secret=secret,
-                redis_url=(
-                    f"redis://{env.get('REDIS_HOST', '127.0.0.1')}:{int(env.get('REDIS_PORT', '6390'))}"
-                    f"/{int(env.get('REDIS_DB', '0'))}"
-                ),
+                redis_url=redis_url_from_env(env),
                 key_prefix=env.get("KEFU_HANDOFF_PREFIX") or DEFAULT_PREFIX,
                 rasa_urls=rasa_urls,
                 rasa_token=env.get("RASA_AUTH_TOKEN", ""),
