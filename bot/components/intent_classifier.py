@@ -2,8 +2,10 @@
 
 Rasa's CountVectorsFeaturizer builds character n-grams inside each token only; for Chinese,
 where jieba's cuts vary with context, n-grams across the whole sentence generalise much better
-from a few dozen examples per intent (`make eval` measures it). The model is stored as JSON
-vocabularies and NumPy weight arrays, never pickled.
+from a few dozen examples per intent (`make eval` measures it). Both feature sets are TF-IDF
+weighted with sublinear term frequency and normalised per message, so a long message full of
+greetings and order details is not dominated by its many common n-grams. The model is stored
+as JSON vocabularies and NumPy arrays, never pickled.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.nlu.constants import TOKENS_NAMES
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 WEIGHTS_FILE = "weights.npz"
@@ -56,8 +58,8 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        words: Optional[CountVectorizer] = None,
-        chars: Optional[CountVectorizer] = None,
+        words: Optional[TfidfVectorizer] = None,
+        chars: Optional[TfidfVectorizer] = None,
         classifier: Optional[LogisticRegression] = None,
     ) -> None:
         self.config = config
@@ -80,13 +82,12 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     def _vectorizers(
         self, word_vocabulary: Optional[Dict[Text, int]] = None, char_vocabulary: Optional[Dict[Text, int]] = None
     ) -> None:
-        self.words = CountVectorizer(
-            analyzer=_identity, vocabulary=word_vocabulary
-        )
-        self.chars = CountVectorizer(
+        self.words = TfidfVectorizer(analyzer=_identity, vocabulary=word_vocabulary, sublinear_tf=True)
+        self.chars = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=(self.config["min_char_ngram"], self.config["max_char_ngram"]),
             vocabulary=char_vocabulary,
+            sublinear_tf=True,
         )
 
     def _features(self, messages: List[Message]) -> csr_matrix:
@@ -118,7 +119,13 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                 "classes": [str(c) for c in self.classifier.classes_],
             }
             (directory / VOCABULARY_FILE).write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
-            np.savez(directory / WEIGHTS_FILE, coef=self.classifier.coef_, intercept=self.classifier.intercept_)
+            np.savez(
+                directory / WEIGHTS_FILE,
+                coef=self.classifier.coef_,
+                intercept=self.classifier.intercept_,
+                word_idf=self.words.idf_,
+                char_idf=self.chars.idf_,
+            )
 
     @classmethod
     def load(
@@ -135,9 +142,11 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                 vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
                 weights = np.load(directory / WEIGHTS_FILE)
                 coef, intercept = weights["coef"], weights["intercept"]
+                word_idf, char_idf = weights["word_idf"], weights["char_idf"]
         except ValueError:
             return component  # not trained (no intent examples): process() leaves messages alone
         component._vectorizers(vocabulary["words"], vocabulary["chars"])
+        component.words.idf_, component.chars.idf_ = word_idf, char_idf
         classifier = LogisticRegression()
         classifier.classes_ = np.array(vocabulary["classes"])
         classifier.coef_, classifier.intercept_ = coef, intercept
