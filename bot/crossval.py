@@ -56,12 +56,13 @@ class CrossValidation:
         return pairs.most_common(top)
 
 
-def pipeline_settings(config_path: Path) -> Dict[str, Dict[str, Any]]:
-    """The config.yml entries of the components this command runs, by component name."""
+def component_config(config_path: Path, component: Any) -> Dict[str, Any]:
+    """The component's defaults, overridden by its entry in config.yml's pipeline (if any)."""
     import yaml
 
     pipeline = yaml.safe_load(config_path.read_text(encoding="utf-8"))["pipeline"]
-    return {entry["name"].rsplit(".", 1)[-1]: entry for entry in pipeline}
+    entry = next((e for e in pipeline if e["name"].rsplit(".", 1)[-1] == component.__name__), {})
+    return {**component.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
 
 
 def cross_validate(data_path: Path, config_path: Path, folds: int = 5, seed: int = 0) -> CrossValidation:
@@ -69,9 +70,11 @@ def cross_validate(data_path: Path, config_path: Path, folds: int = 5, seed: int
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
     from rasa.nlu.constants import TOKENS_NAMES
     from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+    from rasa.shared.nlu.constants import INTENT, TEXT
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -80,22 +83,14 @@ def cross_validate(data_path: Path, config_path: Path, folds: int = 5, seed: int
     from bot.components.intent_classifier import SentenceIntentClassifier
     from bot.components.normalizer import TextNormalizer
 
-    settings = pipeline_settings(config_path)
-    fallback = settings.get("FallbackClassifier", {})
-    threshold = float(fallback.get("threshold", 0.0))
-    ambiguity = float(fallback.get("ambiguity_threshold", 0.0))
-    classifier_config = {
-        **SentenceIntentClassifier.get_default_config(),
-        **{k: v for k, v in settings.get("SentenceIntentClassifier", {}).items() if k != "name"},
-    }
-    tokenizer_config = {
-        **JiebaTokenizer.get_default_config(),
-        **{k: v for k, v in settings.get("JiebaTokenizer", {}).items() if k != "name"},
-    }
+    classifier_config = component_config(config_path, SentenceIntentClassifier)
+    tokenizer_config = component_config(config_path, JiebaTokenizer)
+    fallback_config = component_config(config_path, FallbackClassifier)
 
     with tempfile.TemporaryDirectory() as storage_dir:
         storage = LocalModelStorage(Path(storage_dir))
         context = ExecutionContext(GraphSchema({}))
+        fallback = FallbackClassifier.create(fallback_config, storage, Resource("fallback"), context)
         data = load_data(str(data_path))
         TextNormalizer.create({}, storage, Resource("normalizer"), context).process_training_data(data)
         JiebaTokenizer.create(tokenizer_config, storage, Resource("tokenizer"), context).process_training_data(data)
@@ -112,13 +107,12 @@ def cross_validate(data_path: Path, config_path: Path, folds: int = 5, seed: int
                 for i in test_index
             ]
             classifier.process(held_out)
-            for i, message in zip(test_index, held_out):
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                best = ranking[0]["confidence"] if ranking else 0.0
-                second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+            predicted = [message.get(INTENT)["name"] or "None" for message in held_out]
+            fallback.process(held_out)
+            for i, best, message in zip(test_index, predicted, held_out):
                 result.gold.append(str(labels[i]))
-                result.predicted.append(message.get(INTENT)["name"] or "None")
-                result.fallback.append(best < threshold or best - second < ambiguity)
+                result.predicted.append(best)
+                result.fallback.append(message.get(INTENT)["name"] == DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return result
 
 
