@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # unconfigured, structlog prints every parse at debug level
 
     rows = read_tsv(data)
     gold = [label for label, _ in rows]
