@@ -16,7 +16,7 @@ export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval crossval bench-sentiment bench-handoff clean
+.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval crossval bench-sentiment calibrate-anger bench-handoff clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ crossval: install ## cross-validated intent accuracy on our own training data (2
 
 bench-sentiment: install ## anger detector vs. snownlp baseline on DATA (default ../shared/eval/dev_anger.tsv)
 	python -m bot.sentiment.benchmark $(DATA)
+
+calibrate-anger: install ## the detector on our own angry/calm calibration set, at several angry thresholds
+	python -m bot.sentiment.benchmark data/calibration/anger.tsv --sweep --repeat 1 $(ARGS)
 
 bench-handoff: install redis-server train ## handoff and relay latency (p50/p99) and gateway overhead, on a private stack
 	rm -rf .run/bench && export KEFU_RUN_DIR=.run/bench REDIS_PORT=6391 RASA_PORT=5006 ACTIONS_PORT=5056 KEFU_GATEWAY_PORT=8081 \

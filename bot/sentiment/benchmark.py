@@ -1,6 +1,6 @@
 """Anger detector vs. a snownlp-only baseline on a labelled TSV: quality and speed.
 
-    python -m bot.sentiment.benchmark [DATA] [--repeat N] [--errors]
+    python -m bot.sentiment.benchmark [DATA] [--repeat N] [--errors] [--sweep]
 
 DATA is a TSV with one header row and the columns ``source_id``, ``label`` (angry | calm),
 ``text``; default ``../shared/eval/dev_anger.tsv`` next to the repository. The detector counts as
@@ -9,6 +9,10 @@ DATA is a TSV with one header row and the columns ``source_id``, ``label`` (angr
 Speed is messages per second over ``--repeat`` passes of the whole set for each, after one
 warm-up pass, in the same process, the passes of the two alternating. The detector keeps no per-message cache, so repeated passes
 do not flatter it.
+
+``--sweep`` also prints the detector's quality at other values of the ``angry`` threshold of
+``data/lexicons/scoring.yml``. Choose that threshold on the project's own calibration set
+(``make calibrate-anger``, ``data/calibration/anger.tsv``), never on an evaluation set.
 """
 from __future__ import annotations
 
@@ -20,17 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from bot.sentiment.dataset import read_rows
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "eval" / "dev_anger.tsv"
 # source_id prefixes of the parts reported separately.
-PARTS = (("JDDC (shop chat)", "EndlessLethe/"), ("EWECT (Weibo)", "BrownSweater/"))
-
-
-@dataclass(frozen=True)
-class Row:
-    source_id: str
-    angry: bool
-    text: str
+PARTS = (
+    ("JDDC (shop chat)", "EndlessLethe/"),
+    ("EWECT (Weibo)", "BrownSweater/"),
+    ("calibration: shop chat", "kefu-calib:shop:"),
+    ("calibration: social media", "kefu-calib:social:"),
+)
+SWEEP_THRESHOLDS = tuple(round(0.25 + 0.05 * step, 2) for step in range(10))
 
 
 @dataclass(frozen=True)
@@ -41,26 +46,6 @@ class Quality:
     true_positive: int
     false_positive: int
     false_negative: int
-
-
-def read_rows(path: Path) -> list[Row]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines:
-        raise ValueError(f"{path}: empty file")
-    header = lines[0].split("\t")
-    if header[:3] != ["source_id", "label", "text"]:
-        raise ValueError(f"{path}: expected header source_id<TAB>label<TAB>text, got {header}")
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        parts = line.split("\t", 2)
-        if len(parts) != 3 or parts[1] not in ("angry", "calm"):
-            raise ValueError(f"{path}:{number}: expected 3 columns and label angry|calm")
-        rows.append(Row(parts[0], parts[1] == "angry", parts[2]))
-    if not rows:
-        raise ValueError(f"{path}: no rows")
-    return rows
 
 
 def quality(gold: Sequence[bool], predicted: Sequence[bool]) -> Quality:
@@ -86,6 +71,13 @@ def best_threshold(gold: Sequence[bool], scores: Sequence[float]) -> tuple[float
             best = (threshold, result)
     assert best is not None
     return best
+
+
+def threshold_sweep(
+    gold: Sequence[bool], scores: Sequence[float], thresholds: Sequence[float]
+) -> list[tuple[float, Quality]]:
+    """Quality of "angry when score >= t" for each t."""
+    return [(t, quality(gold, [score >= t for score in scores])) for t in thresholds]
 
 
 def messages_per_second(
@@ -114,7 +106,7 @@ def _row(name: str, result: Quality, speed: float | None = None) -> str:
     )
 
 
-def run(path: Path, repeat: int, show_errors: bool) -> int:
+def run(path: Path, repeat: int, show_errors: bool, sweep: bool) -> int:
     rows = read_rows(path)
     texts = [row.text for row in rows]
     gold = [row.angry for row in rows]
@@ -167,6 +159,17 @@ def run(path: Path, repeat: int, show_errors: bool) -> int:
     print(f"F1 difference (detector - baseline): {detector_quality.f1 - baseline_quality.f1:+.3f}")
     print(f"speed ratio (detector / baseline): {detector_speed / baseline_speed:.1f}x")
 
+    if sweep:
+        configured = detector.lexicon.scoring.angry
+        sweep_results = threshold_sweep(gold, [result.score for result in results],
+                                        sorted(set(SWEEP_THRESHOLDS) | {configured}))
+        print(f"\ndetector at other angry thresholds (configured: {configured:g}, data/lexicons/scoring.yml):")
+        for threshold, result in sweep_results:
+            marker = "  <- configured" if threshold == configured else ""
+            print(_row(f"score >= {threshold:g}", result) + marker)
+        best_t, best_q = max(sweep_results, key=lambda item: (item[1].f1, -abs(item[0] - configured)))
+        print(f"best F1 on this data: {best_q.f1:.3f} at {best_t:g}")
+
     if show_errors:
         print("\nmisclassified rows (gold, detector label, score, cues):")
         for row, result in zip(rows, results):
@@ -188,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5,
                         help="timed passes over the set for each method (default 5)")
     parser.add_argument("--errors", action="store_true", help="list the rows the detector gets wrong")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also print the detector's quality at other angry thresholds")
     args = parser.parse_args(argv)
     path = args.data or DEFAULT_DATA
     if not path.is_file():
@@ -197,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     try:
-        return run(path, args.repeat, args.errors)
+        return run(path, args.repeat, args.errors, args.sweep)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -8,7 +8,11 @@ How a message is scored (the numbers live in ``data/lexicons/*.yml``):
    ``!!`` / ``??``, repeated characters (啊啊啊) and latin capitals. A negation or hedge in the
    same clause just before a negatable cue cancels it (kept as a ``negated`` cue of weight 0).
    A positive phrase next to a negative cue becomes sarcasm.
-3. Points add up per kind with diminishing returns; positive words take some away.
+3. Points add up per kind with diminishing returns; positive words take some away. The tone
+   model (``bot.sentiment.tone``, learned from the project's own messages) reads an angry tone
+   the lexicon has no word for: when its points exceed the cues' points they replace them, and
+   its cues (kind ``tone``) are the n-grams that weighed most. It is not asked when the only
+   cues are negated ones.
 4. Only when the cue score is ambiguous (or to confirm a positive message) is snownlp's Bayes
    sentiment model asked, with jieba words instead of snownlp's slow segmenter.
 5. The shopper's earlier messages add points when their anger rises or persists.
@@ -28,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from bot.sentiment.tone import ToneModel, train_tone_model
 from bot.sentiment.lexicon import (
     CLAUSE_BREAK,
     INTENSITY,
@@ -44,6 +49,7 @@ ANGRY = "angry"
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
 POSITIVE_LABEL = "positive"
+TONE = "tone"
 LABELS = (ANGRY, NEGATIVE, NEUTRAL, POSITIVE_LABEL)
 
 _PUNCT_RUN = re.compile(
@@ -212,7 +218,7 @@ class Detector:
 
     ``lexicon_dir`` defaults to ``data/lexicons``. ``normalizer`` defaults to
     ``bot.text.normalize.normalize(text, keep_emoji=True)``. ``use_polarity=False`` never asks
-    snownlp (cues and trend only).
+    snownlp; ``use_tone=False`` leaves the tone model out even where scoring.yml enables it.
     """
 
     def __init__(
@@ -221,11 +227,14 @@ class Detector:
         *,
         normalizer: Callable[[str], str] | None = None,
         use_polarity: bool = True,
+        use_tone: bool = True,
         history_cache_size: int = 2048,
     ) -> None:
         self._lexicon_dir = lexicon_dir
         self._normalizer = normalizer or _default_normalizer
         self._use_polarity = use_polarity
+        self._use_tone = use_tone
+        self._tone_model: ToneModel | None = None
         self._lock = threading.Lock()
         self._lexicon: Lexicon | None = None
         self._polarity_model: _PolarityModel | None = None
@@ -250,8 +259,23 @@ class Detector:
                 model = self._polarity_model
         return model(text[: self.lexicon.scoring.polarity_max_chars])
 
+    @property
+    def tone_model(self) -> ToneModel | None:
+        """The tone model, trained on first use; None when disabled."""
+        if not (self._use_tone and self.lexicon.tone.enabled):
+            return None
+        model = self._tone_model
+        if model is None:
+            with self._lock:
+                if self._tone_model is None:
+                    self._tone_model = train_tone_model(
+                        self.lexicon.tone, self._normalizer, self._lexicon_finds_negative
+                    )
+                model = self._tone_model
+        return model
+
     def warm_up(self) -> None:
-        """Load the lexicon, the normaliser and (if used) the polarity model now."""
+        """Load the lexicon, the normaliser, the tone model and (if used) the polarity model now."""
         self.analyze("你好")
         if self._use_polarity and self.lexicon.scoring.polarity_enabled:
             self._polarity("你好")
@@ -339,10 +363,46 @@ class Detector:
         # Normalisation only shrinks runs of spaces and drops invisible characters, so four times
         # the limit is plenty and keeps a huge paste from costing time.
         normalised = self._normalizer(text[: 4 * limit])[:limit]
-        cues = tuple(sorted(self._find_cues(normalised), key=lambda cue: (cue.start, cue.end)))
-        negative, positive = self._points(cues)
+        found = self._find_cues(normalised)
+        negative, positive = self._points(found)
+        # A cue the shopper explicitly negated ("没有要投诉的意思") outweighs the tone model,
+        # which cannot read negation, unless some other cue still signals anger.
+        hedged = any(cue.kind == NEGATED for cue in found) and negative == 0
+        tone_cues = [] if hedged else self._tone_cues(normalised)
+        tone_points = sum(cue.weight for cue in tone_cues)
+        # The tone stands in for cues the lexicon lacks; it does not add to cues it has, so
+        # outspoken anger scores as before and the handoff thresholds keep their meaning.
+        if tone_points > negative:
+            negative = tone_points
+            found += tone_cues
+        cues = tuple(sorted(found, key=lambda cue: (cue.start, cue.end)))
         points = max(0.0, negative - lexicon.scoring.positive_damping * positive)
         return _Scan(normalised, cues, negative, positive, points)
+
+    def _lexicon_finds_negative(self, text: str) -> bool:
+        """Whether the lexicon alone scores normalised ``text`` as negative or worse."""
+        negative, positive = self._points(self._find_cues(text))
+        points = max(0.0, negative - self.lexicon.scoring.positive_damping * positive)
+        return _to_score(points) >= self.lexicon.scoring.negative
+
+    def _tone_cues(self, text: str) -> list[Cue]:
+        """The tone model's points, spread over the n-grams that weighed most."""
+        model = self.tone_model
+        if model is None or not text:
+            return []
+        settings = self.lexicon.tone
+        probability = model.probability(text)
+        points = settings.weight * max(0.0, probability - settings.floor) / (1 - settings.floor)
+        if points <= 0:
+            return []
+        strongest = model.strongest(text, settings.explained_ngrams)
+        if not strongest:
+            return [Cue(TONE, text, 0, len(text), points)]
+        total = sum(item.weight for item in strongest)
+        return [
+            Cue(TONE, item.text, item.start, item.end, points * item.weight / total)
+            for item in strongest
+        ]
 
     def _points(self, cues: Sequence[Cue]) -> tuple[float, float]:
         scoring = self.lexicon.scoring

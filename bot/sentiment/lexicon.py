@@ -16,6 +16,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot.sentiment.tone import REPO_ROOT, ToneSettings
+
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicons"
 
 # Cue kinds produced by the detector itself rather than declared in a YAML section.
@@ -28,7 +30,7 @@ NEGATED = "negated"
 _RESERVED = frozenset(
     {
         "negation", "sarcasm", "positive", "intensity", "context",
-        "scoring", "labels", "polarity", "trend",
+        "scoring", "labels", "polarity", "trend", "tone",
     }
 )
 # Characters that end a clause: negation never reaches across them.
@@ -113,6 +115,7 @@ class Lexicon:
     caps_weight: float
     caps_exclude: frozenset[str]
     scoring: Scoring
+    tone: ToneSettings
 
 
 def _float(value: Any, where: str) -> float:
@@ -261,6 +264,41 @@ def _scoring(data: Mapping[str, Any], intensity: Mapping[str, Any], origin: Mapp
     return result
 
 
+def _tone(data: Mapping[str, Any], origin: Mapping[str, str]) -> ToneSettings:
+    where = origin.get("tone", "tone")
+    tone = _mapping(data.get("tone"), f"{where}: tone")
+
+    def number(key: str, default: float) -> float:
+        return _float(tone.get(key, default), f"{where}: tone.{key}")
+
+    def directory(key: str, default: str) -> Path:
+        path = Path(str(tone.get(key, default)))
+        return path if path.is_absolute() else REPO_ROOT / path
+
+    settings = ToneSettings(
+        enabled=bool(tone.get("enabled", False)),
+        data_dir=directory("data", "data/sentiment"),
+        nlu_dir=directory("nlu", "data/nlu"),
+        calm_intents=frozenset(str(name) for name in tone.get("calm_intents") or []),
+        nlu_calm_weight=number("nlu_calm_weight", 1.0),
+        ngram_min=int(number("ngram_min", 1)),
+        ngram_max=int(number("ngram_max", 3)),
+        regularisation=number("regularisation", 1.0),
+        weight=number("weight", 1.0),
+        floor=number("floor", 0.5),
+        explained_ngrams=int(number("explained_ngrams", 3)),
+    )
+    if not 1 <= settings.ngram_min <= settings.ngram_max:
+        raise LexiconError(f"{where}: tone needs 1 <= ngram_min <= ngram_max")
+    if settings.regularisation <= 0 or settings.weight < 0 or settings.nlu_calm_weight < 0:
+        raise LexiconError(
+            f"{where}: tone needs regularisation > 0, weight >= 0 and nlu_calm_weight >= 0"
+        )
+    if not 0 <= settings.floor < 1:
+        raise LexiconError(f"{where}: tone.floor must be in [0, 1)")
+    return settings
+
+
 def load_lexicon(directory: Path | str | None = None) -> Lexicon:
     """Read and compile every ``*.yml`` file in ``directory`` (default ``data/lexicons``)."""
     directory = Path(directory) if directory is not None else DEFAULT_LEXICON_DIR
@@ -381,4 +419,5 @@ def load_lexicon(directory: Path | str | None = None) -> Lexicon:
         caps_weight=_float(caps.get("weight", 0.0), f"{where}: caps.weight"),
         caps_exclude=frozenset(str(word).upper() for word in intensity.get("caps_exclude") or []),
         scoring=_scoring(data, intensity, origin),
+        tone=_tone(data, origin),
     )
