@@ -64,7 +64,11 @@ class SentimentAnalyzer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentimentAnalyzer:
-        return cls(Detector(config["lexicon_dir"]))
+        detector = Detector(config["lexicon_dir"])
+        # Lexicon, segmenter and tone model (a few seconds to train) load now, with the model,
+        # not while the first shopper waits.
+        detector.warm_up()
+        return cls(detector)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
