@@ -64,11 +64,22 @@ class SentimentAnalyzer(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentimentAnalyzer:
-        detector = Detector(config["lexicon_dir"])
-        # Lexicon, segmenter and tone model (a few seconds to train) load now, with the model,
-        # not while the first shopper waits.
-        detector.warm_up()
-        return cls(detector)
+        return cls(Detector(config["lexicon_dir"]))
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SentimentAnalyzer:
+        """With the trained model: lexicon, segmenter and tone model (a few seconds to train)
+        load now, not while the first shopper waits. Training never needs them."""
+        component = cls.create(config, model_storage, resource, execution_context)
+        component._detector.warm_up()
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
