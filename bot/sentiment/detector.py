@@ -32,7 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from bot.sentiment.tone import ToneModel, train_tone_model
 from bot.sentiment.lexicon import (
     CLAUSE_BREAK,
     INTENSITY,
@@ -40,16 +39,17 @@ from bot.sentiment.lexicon import (
     POSITIVE,
     SARCASM,
     SARCASM_HOST,
+    TONE,
     CueSpec,
     Lexicon,
     load_lexicon,
 )
+from bot.sentiment.tone import ToneModel, train_tone_model
 
 ANGRY = "angry"
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
 POSITIVE_LABEL = "positive"
-TONE = "tone"
 LABELS = (ANGRY, NEGATIVE, NEUTRAL, POSITIVE_LABEL)
 
 _PUNCT_RUN = re.compile(
@@ -376,13 +376,14 @@ class Detector:
             negative = tone_points
             found += tone_cues
         cues = tuple(sorted(found, key=lambda cue: (cue.start, cue.end)))
-        points = max(0.0, negative - lexicon.scoring.positive_damping * positive)
-        return _Scan(normalised, cues, negative, positive, points)
+        return _Scan(normalised, cues, negative, positive, self._net_points(negative, positive))
+
+    def _net_points(self, negative: float, positive: float) -> float:
+        return max(0.0, negative - self.lexicon.scoring.positive_damping * positive)
 
     def _lexicon_finds_negative(self, text: str) -> bool:
         """Whether the lexicon alone scores normalised ``text`` as negative or worse."""
-        negative, positive = self._points(self._find_cues(text))
-        points = max(0.0, negative - self.lexicon.scoring.positive_damping * positive)
+        points = self._net_points(*self._points(self._find_cues(text)))
         return _to_score(points) >= self.lexicon.scoring.negative
 
     def _tone_cues(self, text: str) -> list[Cue]:

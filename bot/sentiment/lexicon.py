@@ -18,7 +18,7 @@ import yaml
 
 from bot.sentiment.tone import REPO_ROOT, ToneSettings
 
-DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicons"
+DEFAULT_LEXICON_DIR = REPO_ROOT / "data" / "lexicons"
 
 # Cue kinds produced by the detector itself rather than declared in a YAML section.
 POSITIVE = "positive"
@@ -26,6 +26,7 @@ SARCASM = "sarcasm"
 SARCASM_HOST = "sarcasm_host"
 INTENSITY = "intensity"
 NEGATED = "negated"
+TONE = "tone"
 
 _RESERVED = frozenset(
     {

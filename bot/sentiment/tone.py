@@ -30,13 +30,6 @@ import yaml
 from bot.sentiment.dataset import read_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Punctuation reads as a space: how a writer punctuates (commas or spaces, one ？ or none) is a
-# habit of the writer, and of whoever wrote the training files, more than a sign of tone. Runs of
-# ！！！ / ？？？ are the lexicon's intensity cues.
-def _is_separator(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char).startswith("P")
-
-
 # Rasa's entity markup in NLU examples: [冰箱](product) or [发错货]{"entity": ...}.
 _ENTITY_MARKUP = re.compile(r"\[([^\[\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -68,10 +61,20 @@ class Contribution:
     weight: float
 
 
+def _feature_char(char: str) -> str:
+    # Punctuation reads as a space: how a writer punctuates (commas or spaces, one ？ or none) is
+    # a habit of the writer, and of whoever wrote the training files, more than a sign of tone.
+    # Runs of ！！！ / ？？？ are the lexicon's intensity cues.
+    if char.isspace() or unicodedata.category(char).startswith("P"):
+        return " "
+    lower = char.lower()
+    return lower if len(lower) == 1 else char  # "İ".lower() is two characters
+
+
 def feature_text(text: str) -> str:
     """Normalised text as the model sees it: lower case, each punctuation mark a space. Same
     length as ``text``, so n-gram positions are positions in ``text``."""
-    return "".join(" " if _is_separator(char) else char for char in text.lower())
+    return "".join(_feature_char(char) for char in text)
 
 
 def char_ngrams(text: str, ngram_min: int, ngram_max: int) -> Iterable[tuple[int, int]]:
