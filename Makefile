@@ -16,7 +16,7 @@ export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval crossval bench-sentiment calibrate-anger bench-handoff clean
+.PHONY: help install redis-server browser redis seed train run test test-unit test-stories validate eval crossval entities bench-sentiment calibrate-anger bench-handoff clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ eval: install train ## intent accuracy, macro-F1 and confusion matrix on DATA (d
 
 crossval: install ## cross-validated intent accuracy on our own training data (2-3 minutes, no eval set needed)
 	python -m bot.crossval $(ARGS)
+
+entities: install ## DIET's entity F1 (product, reason) on a held-out fifth of our examples, and its training time
+	python -m bot.entity_holdout $(ARGS)
 
 bench-sentiment: install ## anger detector vs. snownlp baseline on DATA (default ../shared/eval/dev_anger.tsv)
 	python -m bot.sentiment.benchmark $(DATA)

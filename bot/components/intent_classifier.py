@@ -47,7 +47,14 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 1.0, "max_iter": 2000, "min_char_ngram": 1, "max_char_ngram": 3, "ranking_length": 10}
+        return {
+            "C": 1.0,
+            "max_iter": 2000,
+            "min_char_ngram": 1,
+            "max_char_ngram": 3,
+            "min_char_ngram_count": 1,
+            "ranking_length": 10,
+        }
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -88,6 +95,8 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             ngram_range=(self.config["min_char_ngram"], self.config["max_char_ngram"]),
             vocabulary=char_vocabulary,
             sublinear_tf=True,
+            # n-grams seen in fewer training examples than this are left out (when fitting only).
+            min_df=self.config["min_char_ngram_count"],
         )
 
     def _features(self, messages: List[Message]) -> csr_matrix:
