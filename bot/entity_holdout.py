@@ -82,7 +82,6 @@ def evaluate(
     from rasa.nlu.classifiers.diet_classifier import DIETClassifier
     from rasa.shared.nlu.constants import ENTITIES, TEXT
     from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.shared.nlu.training_data.message import Message
 
     data = load_data(str(data_path))
     train, test = data.train_test_split(train_frac=1 - test_share, random_seed=seed)
@@ -90,31 +89,29 @@ def evaluate(
     with tempfile.TemporaryDirectory() as storage_dir:
         storage = LocalModelStorage(Path(storage_dir))
         context = ExecutionContext(GraphSchema({}))
-        trained = []
-        diet_seconds = 0.0
         for position, (component_class, settings) in enumerate(steps):
             component = component_class.create(settings, storage, Resource(f"step_{position}"), context)
             if component_class is DIETClassifier:
                 started = time.perf_counter()
                 component.train(train)
                 diet_seconds = time.perf_counter() - started
+                diet = component
             else:
                 if hasattr(component, "train"):
                     component.train(train)
                 component.process_training_data(train)
-                component.process_training_data(test)  # moves annotated spans with the normalised text
-            trained.append(component)
+                # The held-out share is prepared the same way: its annotated spans follow the
+                # normalised text, and DIET finds its features there.
+                component.process_training_data(test)
 
         scores = EntityScores()
         held_out = [m for m in test.training_examples if m.get(TEXT)]
         for index, example in enumerate(held_out):
             for entity in example.get(ENTITIES) or []:
                 scores.gold.add((index, entity["entity"], entity["start"], entity["end"]))
-        messages = [Message(data={TEXT: m.get(TEXT)}) for m in held_out]
-        for component in trained:
-            component.process(messages)
-        for index, message in enumerate(messages):
-            for entity in message.get(ENTITIES) or []:
+        diet.process(held_out)  # appends its entities beside the annotated ones
+        for index, example in enumerate(held_out):
+            for entity in example.get(ENTITIES) or []:
                 if entity.get("extractor") == "DIETClassifier":
                     scores.predicted.add((index, entity["entity"], entity["start"], entity["end"]))
         return scores, diet_seconds, len(train.training_examples)
