@@ -13,10 +13,19 @@ import warnings
 from pathlib import Path
 
 import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.loading import load_data
 from rasa.validator import Validator
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
+
+from bot.components.normalizer import TextNormalizer
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -137,3 +146,22 @@ def test_training_data_and_domain_validate_cleanly():
             continue
         unexplained.append(message)
     assert unexplained == []
+
+
+def test_entity_annotations_fall_on_token_boundaries(tmp_path: Path):
+    """DIET learns nothing from a span that cuts a jieba token (Rasa only warns at training):
+    fix such an example by adding the word to data/dict or by dropping the annotation."""
+    data = load_data(str(ROOT / "data" / "nlu"))
+    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}))
+    TextNormalizer.create({}, storage, Resource("normalizer"), context).process_training_data(data)
+    tokenizer_config = {**JiebaTokenizer.get_default_config(), "dictionary_path": str(ROOT / "data" / "dict")}
+    JiebaTokenizer.create(tokenizer_config, storage, Resource("tokenizer"), context).process_training_data(data)
+    misaligned: list[tuple[str, str, str]] = []
+    for example in data.entity_examples:
+        tokens = example.get(TOKENS_NAMES[TEXT])
+        starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+        for entity in example.get(ENTITIES):
+            if entity["start"] not in starts or entity["end"] not in ends:
+                misaligned.append((example.get(TEXT), entity["entity"], entity["value"]))
+    assert data.entity_examples
+    assert misaligned == []
