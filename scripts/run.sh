@@ -69,6 +69,16 @@ wait_healthy "action server" "http://127.0.0.1:$ACTIONS_PORT/health" 60
 wait_healthy "Rasa server" "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" 180
 wait_healthy "chat gateway" "http://127.0.0.1:$KEFU_GATEWAY_PORT/health" 30
 
+# Rasa builds its TensorFlow graphs on the first message it handles: about 5 s that the first shopper
+# after a start would wait. One message and one prediction in a conversation of its own pay it now.
+warm_up_rasa() {
+  local api="http://127.0.0.1:$RASA_PORT/conversations/kefu-warm-up"
+  curl -fs -X POST "$api/messages?token=$RASA_AUTH_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"text": "你好", "sender": "user"}' >/dev/null &&
+    curl -fs -X POST "$api/predict?token=$RASA_AUTH_TOKEN" >/dev/null
+}
+if warm_up_rasa; then echo "Rasa server warmed up"; else echo "warning: Rasa warm-up failed; the first message will be slower" >&2; fi
+
 if [ $# -gt 0 ]; then
   status=0
   "$@" || status=$?
