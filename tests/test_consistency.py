@@ -12,12 +12,13 @@ import re
 import warnings
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.loading import load_data
@@ -25,7 +26,7 @@ from rasa.validator import Validator
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
-from bot.components.normalizer import TextNormalizer
+from bot.entity_holdout import pipeline_until_diet
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -148,14 +149,18 @@ def test_training_data_and_domain_validate_cleanly():
     assert unexplained == []
 
 
-def test_entity_annotations_fall_on_token_boundaries(tmp_path: Path):
+def test_entity_annotations_fall_on_token_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """DIET learns nothing from a span that cuts a jieba token (Rasa only warns at training):
-    fix such an example by adding the word to data/dict or by dropping the annotation."""
+    fix such an example by adding the word to data/dict or by dropping the annotation.
+    The examples go through config.yml's own steps up to its tokenizer."""
+    monkeypatch.chdir(ROOT)  # config.yml's paths are relative to the project root
     data = load_data(str(ROOT / "data" / "nlu"))
     storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}))
-    TextNormalizer.create({}, storage, Resource("normalizer"), context).process_training_data(data)
-    tokenizer_config = {**JiebaTokenizer.get_default_config(), "dictionary_path": str(ROOT / "data" / "dict")}
-    JiebaTokenizer.create(tokenizer_config, storage, Resource("tokenizer"), context).process_training_data(data)
+    for position, (component_class, settings) in enumerate(pipeline_until_diet(ROOT / "config.yml", {})):
+        component = component_class.create(settings, storage, Resource(f"step_{position}"), context)
+        component.process_training_data(data)
+        if issubclass(component_class, Tokenizer):
+            break
     misaligned: list[tuple[str, str, str]] = []
     for example in data.entity_examples:
         tokens = example.get(TOKENS_NAMES[TEXT])
