@@ -35,6 +35,9 @@ if [ "${1:-}" = "--force" ]; then
 elif [ -f "$model" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
   echo "model is up to date ($model)"
   exit 0
+elif [ ! -f "$model" ] || [ ! -f "$stamp" ]; then
+  force="--force"
+  why="no model yet"
 elif [ "$(grep '^support ' "$stamp" 2>/dev/null)" != "support $support" ]; then
   force="--force"
   why="dictionary, patterns or NLU code changed: training without Rasa's cache"
