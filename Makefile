@@ -63,7 +63,7 @@ test-stories: install train ## conversation tests (tests/test_*.yml) against the
 eval: install train ## intent accuracy, macro-F1 and confusion matrix on DATA (default ../shared/eval/dev_intents.tsv)
 	python -m bot.evaluate $(DATA)
 
-crossval: install ## cross-validated intent accuracy on our own training data (2-3 minutes, no eval set needed)
+crossval: install ## cross-validated intent accuracy on our own training data (about 1.5 minutes, no eval set needed)
 	python -m bot.crossval $(ARGS)
 
 entities: install ## DIET's entity F1 (product, reason) on a held-out fifth of our examples, and its training time
