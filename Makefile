@@ -16,7 +16,7 @@ export KEFU_DB_PATH ?= $(CURDIR)/.run/kefu.db
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install redis-server browser redis seed train run test test-stories validate eval crossval entities bench-sentiment calibrate-anger bench-handoff clean
+.PHONY: help install redis-server browser redis seed train run lint test test-stories validate eval crossval entities bench-sentiment calibrate-anger bench-handoff clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -53,7 +53,11 @@ run: install redis .run/kefu.db train ## set everything up and start all service
 validate: install ## check the training data and domain (tests/test_consistency.py is the strict version)
 	rasa data validate
 
-test: install redis-server browser train ## set everything up and run every test
+lint: install ## pyflakes checks (unused imports and variables, undefined names) on all Python code
+	ruff check .
+
+test: install redis-server browser train ## set everything up, lint and run every test
+	$(MAKE) lint
 	python -m pytest tests -q -p no:cacheprovider
 	$(MAKE) test-stories
 

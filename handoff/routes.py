@@ -26,7 +26,7 @@ from handoff.agents import Agent
 from handoff.bridge import Bridge, BridgeError
 from handoff.hub import Hub, Subscription
 from handoff.keys import Keys
-from handoff.models import Message, Ticket
+from handoff.models import Ticket
 from handoff.tokens import ROLE_AGENT, ROLE_SHOPPER, InvalidToken, TokenSigner
 
 logger = logging.getLogger(__name__)

@@ -7,13 +7,11 @@ bot answers the next question. Then the same with two gateways and two Rasa serv
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from typing import Any, Callable, Dict
 
 import aiohttp
-import pytest
 import redis.asyncio as aioredis
 
 from handoff.agents import AgentDirectory
