@@ -37,7 +37,7 @@ elif [ -f "$model" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
   exit 0
 elif [ ! -f "$model" ] || [ ! -f "$stamp" ]; then
   force="--force"
-  why="no model yet"
+  why="no model yet, or no record of what it was trained on"
 elif [ "$(grep '^support ' "$stamp" 2>/dev/null)" != "support $support" ]; then
   force="--force"
   why="dictionary, patterns or NLU code changed: training without Rasa's cache"
