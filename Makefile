@@ -23,8 +23,8 @@ help: ## list the targets
 
 $(STAMP): requirements.lock
 	@py=$$(scripts/find_python.sh) && echo "using $$py" && $$py -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip==23.3.2
-	$(VENV)/bin/python -m pip install -q -r requirements.lock
+	$(VENV)/bin/python -m pip install -q --no-cache-dir --upgrade pip==23.3.2
+	$(VENV)/bin/python -m pip install -q --no-cache-dir -r requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP) ## create the Python 3.10 venv and install the pinned dependencies
