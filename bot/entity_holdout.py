@@ -2,8 +2,8 @@
 
     python -m bot.entity_holdout [--config config.yml] [--data data/nlu] [--diet epochs=10 ...]
 
-It runs config.yml's pipeline up to and including DIETClassifier (normaliser, tokenizer,
-featurizers, DIET; the intent classifier and everything after it are left out), trains it on
+It runs config.yml's pipeline up to and including DIET (normaliser, tokenizer, featurizers,
+DIETClassifier or a subclass of it; the intent classifier and everything after it are left out), trains it on
 a stratified 80% of the examples and extracts entities from the other 20%. A predicted entity
 counts only with the exact span and type of an annotated one. `--diet key=value` (value read as
 YAML) overrides DIET's settings, so a cheaper DIET can be compared with the current one before
@@ -63,10 +63,10 @@ def pipeline_until_diet(config_path: Path, diet_overrides: Dict[str, Any]) -> Li
     for entry in yaml.safe_load(config_path.read_text(encoding="utf-8"))["pipeline"]:
         component = DefaultV1Recipe._from_registry(entry["name"]).clazz
         settings = {k: v for k, v in entry.items() if k != "name"}
-        if component is DIETClassifier:
+        if issubclass(component, DIETClassifier):
             settings.update(diet_overrides)
         components.append((component, {**component.get_default_config(), **settings}))
-        if component is DIETClassifier:
+        if issubclass(component, DIETClassifier):
             return components
     raise ValueError(f"{config_path} has no DIETClassifier")
 
@@ -90,7 +90,7 @@ def evaluate(
         context = ExecutionContext(GraphSchema({}))
         for position, (component_class, settings) in enumerate(steps):
             component = component_class.create(settings, storage, Resource(f"step_{position}"), context)
-            if component_class is DIETClassifier:
+            if issubclass(component_class, DIETClassifier):
                 started = time.perf_counter()
                 component.train(train)
                 diet_seconds = time.perf_counter() - started
@@ -111,7 +111,7 @@ def evaluate(
         diet.process(held_out)  # appends its entities beside the annotated ones
         for index, example in enumerate(held_out):
             for entity in example.get(ENTITIES) or []:
-                if entity.get("extractor") == "DIETClassifier":
+                if entity.get("extractor") == diet.name:
                     scores.predicted.add((index, entity["entity"], entity["start"], entity["end"]))
         return scores, diet_seconds, len(train.training_examples)
 
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     overrides = dict(args.diet)
     scores, seconds, trained_on = evaluate(args.data, args.config, overrides, args.test_share)
-    print(f"data: {args.data}, DIET trained on {trained_on} examples in {seconds:.0f} s"
+    print(f"data: {args.data}, DIET trained in {seconds:.0f} s on a split of {trained_on} examples"
           + (f" with {overrides}" if overrides else ""))
     print(f"{'entity':<10} {'precision':>9} {'recall':>7} {'f1':>6} {'annotated':>9}")
     for entity in scores.entity_types + [None]:

@@ -153,7 +153,8 @@ pipeline:
     analyzer: char_wb
     min_ngram: 1
     max_ngram: 3
-  - name: DIETClassifier
+  - name: bot.components.entity_diet.EntityDIETClassifier
+    examples_without_entities: 8
     epochs: 30
     random_seed: 42
     number_of_transformer_layers: 0
@@ -162,7 +163,6 @@ pipeline:
     embedding_dimension: 10
     constrain_similarities: true
     run_eagerly: true
-    intent_classification: false
   - name: bot.components.intent_classifier.SentenceIntentClassifier
   - name: bot.components.entity_extractor.StructuredEntityExtractor
     patterns_dir: {patterns_dir}

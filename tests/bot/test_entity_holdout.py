@@ -15,8 +15,7 @@ pipeline:
     analyzer: char_wb
     min_ngram: 1
     max_ngram: 2
-  - name: DIETClassifier
-    intent_classification: false
+  - name: bot.components.entity_diet.EntityDIETClassifier
     entity_recognition: true
     epochs: 30
     number_of_transformer_layers: 0
@@ -56,7 +55,7 @@ def test_pipeline_stops_at_diet_and_applies_overrides(tmp_path: Path) -> None:
     config, _ = write(tmp_path)
     steps = pipeline_until_diet(config, {"epochs": 3})
     names = [component.__name__ for component, _ in steps]
-    assert names == ["TextNormalizer", "JiebaTokenizer", "CountVectorsFeaturizer", "DIETClassifier"]
+    assert names == ["TextNormalizer", "JiebaTokenizer", "CountVectorsFeaturizer", "EntityDIETClassifier"]
     assert steps[2][1]["max_ngram"] == 2
     assert steps[-1][1]["epochs"] == 3
     assert steps[-1][1]["batch_size"]  # defaults filled in
