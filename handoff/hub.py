@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from typing import Any, Dict, Set
+from typing import Any, Callable, Dict, Optional, Set
 
 import redis.asyncio as aioredis
 
@@ -25,8 +25,12 @@ RECONNECT_SECONDS = 1.0
 class Subscription:
     """The events one client receives, from the channels it follows."""
 
-    def __init__(self, hub: "Hub") -> None:
+    def __init__(self, hub: "Hub", on_event: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
         self._hub = hub
+        # Called as each event arrives, before the next one is dispatched: a client that must follow
+        # a new channel because of an event (an agent given a ticket) follows it in time for the
+        # messages published right after that event.
+        self._on_event = on_event
         self.channels: Set[str] = set()
         self.events: asyncio.Queue[Dict[str, Any]] = asyncio.Queue(maxsize=CLIENT_BACKLOG)
         self.overflowed = False
@@ -48,6 +52,8 @@ class Subscription:
             self.unfollow(channel)
 
     def deliver(self, event: Dict[str, Any]) -> None:
+        if self._on_event is not None:
+            self._on_event(event)
         try:
             self.events.put_nowait(event)
         except asyncio.QueueFull:
@@ -63,8 +69,8 @@ class Hub:
         self._task: asyncio.Task | None = None
         self.connected = asyncio.Event()
 
-    def subscribe(self) -> Subscription:
-        return Subscription(self)
+    def subscribe(self, on_event: Optional[Callable[[Dict[str, Any]], None]] = None) -> Subscription:
+        return Subscription(self, on_event)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())

@@ -389,18 +389,24 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
-    subscription = hub.subscribe()
+    def follow_tickets(event: Dict[str, Any]) -> None:
+        """Follow a conversation as soon as its ticket is this agent's: the notice and the shopper's
+        next message are published right after the queue event."""
+        if event.get("type") != "queue":
+            return
+        conversation = keys.conversation_events(event.get("conversation_id", ""))
+        if event.get("agent_id") == agent.agent_id and event.get("event") in ("claimed", "transferred"):
+            subscription.follow(conversation)
+        elif event.get("event") in ("requeued", "resolved", "returned", "transferred"):
+            subscription.unfollow(conversation)
+
+    subscription = hub.subscribe(on_event=follow_tickets)
     subscription.follow(keys.queue_events)
     for ticket in await bridge.queue.claimed_by(agent.agent_id):
         subscription.follow(keys.conversation_events(ticket.conversation_id))
 
     async def for_agent(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         if event.get("type") == "queue":
-            conversation = keys.conversation_events(event.get("conversation_id", ""))
-            if event.get("agent_id") == agent.agent_id and event.get("event") in ("claimed", "transferred"):
-                subscription.follow(conversation)
-            elif event.get("event") in ("requeued", "resolved", "returned", "transferred"):
-                subscription.unfollow(conversation)
             return {**await queue_snapshot(bridge, agent), "event": event}
         event.pop("channel", None)
         return event
