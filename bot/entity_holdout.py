@@ -3,8 +3,8 @@
     python -m bot.entity_holdout [--config config.yml] [--data data/nlu] [--diet epochs=10 ...]
 
 It runs config.yml's pipeline up to and including DIET (normaliser, tokenizer, featurizers,
-DIETClassifier or a subclass of it; the intent classifier and everything after it are left out), trains it on
-a stratified 80% of the examples and extracts entities from the other 20%. A predicted entity
+DIETClassifier or a subclass of it; the intent classifier and everything after it are left out),
+trains it on a stratified 80% of the examples and extracts entities from the other 20%. A predicted entity
 counts only with the exact span and type of an annotated one. `--diet key=value` (value read as
 YAML) overrides DIET's settings, so a cheaper DIET can be compared with the current one before
 config.yml changes. Like `make crossval`, the figure is for comparing settings and data on our

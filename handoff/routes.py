@@ -389,6 +389,7 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=20)
     await ws.prepare(request)
     request.app[SOCKETS].add(ws)
+
     def follow_tickets(event: Dict[str, Any]) -> None:
         """Follow a conversation as soon as its ticket is this agent's: the notice and the shopper's
         next message are published right after the queue event."""

@@ -1,7 +1,7 @@
 """DIET for the free-form entities only, trained on the examples that teach it something.
 
     - name: bot.components.entity_diet.EntityDIETClassifier
-      examples_without_entities: 2000
+      examples_without_entities: 3000
 
 In this pipeline DIET extracts entities (product, reason) and nothing else: the intent comes from
 SentenceIntentClassifier. Most training examples carry no entity annotation, and DIET's training
@@ -35,7 +35,7 @@ class EntityDIETClassifier(DIETClassifier):
             "random_seed": 42,
             # At most this many examples without any entity annotation are trained on
             # (all of them when there are fewer).
-            "examples_without_entities": 2000,
+            "examples_without_entities": 3000,
         }
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -47,6 +47,6 @@ class EntityDIETClassifier(DIETClassifier):
         unannotated = [i for i, message in enumerate(examples) if not message.get(ENTITIES)]
         limit = self.component_config["examples_without_entities"]
         rng = random.Random(self.component_config["random_seed"])
-        left_out = set(unannotated) - set(rng.sample(unannotated, min(limit, len(unannotated))))
-        sample: List[Message] = [m for i, m in enumerate(examples) if i not in left_out]
+        chosen = set(rng.sample(unannotated, min(limit, len(unannotated))))
+        sample: List[Message] = [m for i, m in enumerate(examples) if m.get(ENTITIES) or i in chosen]
         return TrainingData(training_examples=sample)

@@ -54,7 +54,7 @@ def test_trains_on_everything_when_there_are_few_unannotated_examples(tmp_path: 
     assert sample == texts(training_data())
 
 
-def test_defaults_extract_entities_only(tmp_path: Path) -> None:
+def test_defaults_extract_entities_only() -> None:
     config = EntityDIETClassifier.get_default_config()
     assert config["intent_classification"] is False
     assert config["entity_recognition"] is True
